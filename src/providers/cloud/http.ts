@@ -1,0 +1,102 @@
+// The one place that talks HTTP to the Graph API. The token travels only in the Authorization header
+// (never in a URL, so it cannot end up in access logs or error messages), the version and base URL come
+// from the number's credentials, and every call has a deadline.
+import type { NumberCredentials } from '../port.js'
+import { classifyMetaError, failureFromResponse, unavailableError } from './errors.js'
+
+export interface HttpOptions {
+  /** Per call, including reading the body. */
+  timeoutMs: number
+}
+
+export interface GraphCall {
+  method: 'GET' | 'POST' | 'DELETE'
+  /** Path after the version, e.g. `${phoneNumberId}/messages`. */
+  path: string
+  query?: Record<string, string | undefined>
+  json?: unknown
+  form?: FormData
+}
+
+export function graphUrl(creds: NumberCredentials, path: string, query?: Record<string, string | undefined>): URL {
+  const base = creds.graphBaseUrl.replace(/\/+$/, '')
+  const version = creds.graphVersion.replace(/^\/+|\/+$/g, '')
+  const url = new URL(`${base}/${encodeURIComponent(version)}/${path.replace(/^\/+/, '')}`)
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v)
+  return url
+}
+
+/** Calls the Graph API and returns its JSON, or throws a classified ProviderError. */
+export async function graphJson(creds: NumberCredentials, call: GraphCall, opts: HttpOptions): Promise<unknown> {
+  const headers: Record<string, string> = { authorization: `Bearer ${creds.accessToken}`, accept: 'application/json' }
+  let body: string | FormData | undefined
+  if (call.json !== undefined) {
+    headers['content-type'] = 'application/json'
+    body = JSON.stringify(call.json)
+  } else if (call.form) body = call.form // fetch sets the multipart boundary itself
+  const res = await request(graphUrl(creds, call.path, call.query), { method: call.method, headers, body }, opts)
+  const text = await readText(res.response, res.signal, opts)
+  const parsed = parseJson(text)
+  if (!res.response.ok) {
+    throw classifyMetaError(failureFromResponse(res.response.status, parsed, res.response.headers.get('retry-after')))
+  }
+  if (parsed === undefined) {
+    throw classifyMetaError({ httpStatus: res.response.status, metaCode: null, message: 'The Graph API answered with a body that is not JSON.' })
+  }
+  return parsed
+}
+
+/** Downloads bytes from a URL Meta handed us (media), with the same auth, deadline and error mapping. */
+export async function graphBytes(creds: NumberCredentials, url: string, opts: HttpOptions & { maxBytes: number }): Promise<{ bytes: Uint8Array; contentType: string | null }> {
+  const res = await request(new URL(url), { method: 'GET', headers: { authorization: `Bearer ${creds.accessToken}` } }, opts)
+  if (!res.response.ok) {
+    const parsed = parseJson(await readText(res.response, res.signal, opts))
+    throw classifyMetaError(failureFromResponse(res.response.status, parsed, res.response.headers.get('retry-after')))
+  }
+  const declared = Number(res.response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > opts.maxBytes) {
+    await res.response.body?.cancel()
+    throw classifyMetaError({ httpStatus: res.response.status, metaCode: null, message: `The media is larger than ${opts.maxBytes} bytes.` })
+  }
+  try {
+    const buf = new Uint8Array(await res.response.arrayBuffer())
+    return { bytes: buf, contentType: res.response.headers.get('content-type') }
+  } catch (err) {
+    throw toUnavailable(err, res.signal, opts)
+  }
+}
+
+async function request(url: URL, init: { method: string; headers: Record<string, string>; body?: string | FormData }, opts: HttpOptions): Promise<{ response: Response; signal: AbortSignal }> {
+  const signal = AbortSignal.timeout(opts.timeoutMs)
+  try {
+    const response = await fetch(url, { ...init, signal, redirect: 'follow' })
+    return { response, signal }
+  } catch (err) {
+    throw toUnavailable(err, signal, opts)
+  }
+}
+
+async function readText(res: Response, signal: AbortSignal, opts: HttpOptions): Promise<string> {
+  try {
+    return await res.text()
+  } catch (err) {
+    throw toUnavailable(err, signal, opts)
+  }
+}
+
+function toUnavailable(err: unknown, signal: AbortSignal, opts: HttpOptions): Error {
+  if (signal.aborted) return unavailableError('timeout', 'deadline exceeded', opts.timeoutMs)
+  // undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`; URLs are not included, so no token leaks.
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : null
+  return unavailableError('network', code ?? (cause instanceof Error ? cause.message : 'unknown network error'))
+}
+
+function parseJson(text: string): unknown {
+  if (text.length === 0) return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
