@@ -1,0 +1,57 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Deps } from '../services/deps.js'
+import { newId } from '../domain/ids.js'
+import { errorHandler } from './errors.js'
+import { authPlugin } from './plugins/auth.js'
+import { rateLimitPlugin } from './plugins/rate-limit.js'
+import { idempotencyPlugin } from './plugins/idempotency.js'
+import { metricsPlugin } from './plugins/metrics.js'
+import { openapiPlugin } from './plugins/openapi.js'
+import { healthRoutes } from './routes/health.js'
+import { apiKeyRoutes } from './routes/api-keys.js'
+
+export interface AppOptions {
+  /** Extra route plugins (areas register theirs in routes.ts; tests may add more). */
+  logger?: boolean
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+export async function buildApp(deps: Deps, _opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: 1024 * 1024,
+    // A client may pass its own X-Request-Id (kept if it looks sane) so logs join across systems.
+    genReqId: (req) => {
+      const h = req.headers['x-request-id']
+      return typeof h === 'string' && REQUEST_ID.test(h) ? h : newId()
+    },
+    requestIdHeader: false,
+    ajv: {
+      customOptions: {
+        allErrors: true,
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('deps', deps)
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+  })
+
+  await app.register(errorHandler)
+  await app.register(metricsPlugin)
+  await app.register(openapiPlugin)
+  await app.register(authPlugin)
+  await app.register(rateLimitPlugin, { perSecond: deps.config.rateLimitPerSecond })
+  await app.register(idempotencyPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(apiKeyRoutes)
+
+  return app as unknown as FastifyInstance
+}

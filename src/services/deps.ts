@@ -1,0 +1,22 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import type { Store } from '../store/index.js'
+
+/** Encrypts and decrypts secrets at rest with the server's key (AES-256-GCM). */
+export interface SecretBox {
+  seal(plain: string): string
+  open(sealed: string): string
+}
+
+/**
+ * Everything a service may use. Services take this as their first argument: no globals, no HTTP.
+ * `clock` is injected so rules (the 24-hour window, expiries) are testable without sleeping.
+ * Areas add their own fields here (providers, notifier, …) as they land.
+ */
+export interface Deps {
+  store: Store
+  clock: () => Date
+  config: Config
+  log: Logger
+  secrets: SecretBox
+}

@@ -1,0 +1,17 @@
+import { createApiKey } from './api-keys.js'
+import { createBusiness } from './businesses.js'
+import type { Deps } from './deps.js'
+
+export interface InitResult {
+  businessId: string
+  apiKey: string
+  numberId?: string
+  numberDisplay?: string
+}
+
+/** First-run setup: a business and its admin key (and, with the emulator, a default number). */
+export async function initBusiness(deps: Deps, cmd: { businessName: string }): Promise<InitResult> {
+  const business = await createBusiness(deps, { name: cmd.businessName })
+  const { secret } = await createApiKey(deps, { businessId: business.id, name: 'admin (init)', scopes: ['admin'] })
+  return { businessId: business.id, apiKey: secret }
+}
