@@ -42,6 +42,7 @@ function load(): Loaded {
   // The whole document is registered once so every internal `#/components/...` $ref resolves in place.
   const fixed = structuredClone(doc)
   relinkWebhookSchemas(fixed)
+  patchKnownErrata(fixed)
   ajv.addSchema({ ...(loosen(fixed) as JsonObject), $id: SPEC_ID } as object)
   loaded = { doc, ajv, cache: new Map() }
   return loaded
@@ -89,6 +90,37 @@ function relinkWebhookSchemas(doc: JsonObject): void {
     if (seen.has(name) || !(name in schemas)) continue
     seen.add(name)
     walk(schemas[name])
+  }
+}
+
+/**
+ * Field-level errata, each contradicted by the spec's own examples or descriptions. Kept to a short
+ * explicit list so the validator stays strict everywhere else.
+ */
+function patchKnownErrata(doc: JsonObject): void {
+  const schemas = (doc.components as JsonObject).schemas as JsonObject
+  const visit = (node: Json): void => {
+    if (Array.isArray(node)) return node.forEach(visit)
+    if (!node || typeof node !== 'object') return
+    // "Position index of the button (0-9)", but the pattern is a garbled character class that rejects "0".
+    if (node.pattern === '^[2-6, 11-14]$') node.pattern = '^[0-9]$'
+    // Template button sub-types and parameter types omit the documented copy-code button.
+    if (Array.isArray(node.enum) && node.enum.includes('quick_reply') && node.enum.includes('url') && !node.enum.includes('copy_code')) {
+      node.enum = [...node.enum, 'copy_code']
+    }
+    if (Array.isArray(node.enum) && node.enum.length === 2 && node.enum.includes('payload') && node.enum.includes('text')) {
+      node.enum = [...node.enum, 'coupon_code']
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'example' && k !== 'examples') visit(v)
+  }
+  visit(schemas)
+  // Location coordinates are typed string, while the spec's own "Send Location Message" example sends numbers.
+  const loc = at(doc, '/components/schemas/LocationMessage/allOf/1/properties/location/properties')
+  if (loc && typeof loc === 'object' && !Array.isArray(loc)) {
+    for (const k of ['latitude', 'longitude']) {
+      const prop = loc[k]
+      if (prop && typeof prop === 'object' && !Array.isArray(prop) && prop.type === 'string') prop.type = ['number', 'string']
+    }
   }
 }
 

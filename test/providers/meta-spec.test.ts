@@ -18,6 +18,20 @@ describe('meta-spec helper', () => {
     assert.ok(problems.length > 0, 'a numeric `to` and numeric text body must be reported')
   })
 
+  test('the errata repairs stay narrow: real limits are still enforced', () => {
+    const buttons = (n: number) => ({
+      messaging_product: 'whatsapp', recipient_type: 'individual', to: '1', type: 'interactive',
+      interactive: { type: 'button', body: { text: 'x' }, action: { buttons: Array.from({ length: n }, (_, i) => ({ type: 'reply', reply: { id: `b${i}`, title: 'ok' } })) } },
+    })
+    assert.deepEqual(validateMetaRequest('POST', MESSAGES, buttons(3)), [])
+    assert.ok(validateMetaRequest('POST', MESSAGES, buttons(4)).length > 0, 'four reply buttons exceed maxItems')
+    const long = buttons(1) as { interactive: { action: { buttons: Array<{ reply: { title: string } }> } } }
+    long.interactive.action.buttons[0].reply.title = 'x'.repeat(21)
+    assert.ok(validateMetaRequest('POST', MESSAGES, long).length > 0, 'a 21-character title is reported')
+    const extra = { messaging_product: 'whatsapp', recipient_type: 'individual', to: '1', type: 'text', text: { body: 'x', bogus: 1 } }
+    assert.ok(validateMetaRequest('POST', MESSAGES, extra).length > 0, 'unknown properties are still rejected')
+  })
+
   test('every spec message webhook example is valid against the spec schema', () => {
     const examples = metaWebhookExamples()
     assert.ok(examples.length > 10)
