@@ -35,7 +35,9 @@ export function parseSend(state: EmulatorState, raw: unknown): ParsedSend {
   if (waId.length < 7 || waId.length > 15 || /[A-Za-z]/.test(raw.to)) {
     throw new GraphError(400, 100, '(#100) Invalid parameter', { details: `Param to must be a phone number in international format - got "${raw.to}".` })
   }
-  const type = raw.type === undefined ? 'text' : raw.type
+  // Graph defaults `type` to text; the spec's own examples also omit it beside another content object,
+  // so the one content key present decides.
+  const type = raw.type ?? MESSAGE_TYPES.find((t) => t !== 'text' && raw[t] !== undefined) ?? 'text'
   if (typeof type !== 'string' || !(MESSAGE_TYPES as readonly string[]).includes(type)) {
     throw invalidParameter(`Param type must be one of {${MESSAGE_TYPES.map((t) => t.toUpperCase()).join(', ')}} - got "${String(type)}".`)
   }
