@@ -8,8 +8,7 @@ import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { idempotencyPlugin } from './plugins/idempotency.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
-import { healthRoutes } from './routes/health.js'
-import { apiKeyRoutes } from './routes/api-keys.js'
+import { routePlugins } from './routes/index.js'
 
 export interface AppOptions {
   /** Extra route plugins (areas register theirs in routes.ts; tests may add more). */
@@ -50,8 +49,7 @@ export async function buildApp(deps: Deps, _opts: AppOptions = {}): Promise<Fast
   await app.register(rateLimitPlugin, { perSecond: deps.config.rateLimitPerSecond })
   await app.register(idempotencyPlugin)
 
-  await app.register(healthRoutes)
-  await app.register(apiKeyRoutes)
+  for (const plugin of routePlugins) await app.register(plugin)
 
   return app as unknown as FastifyInstance
 }
