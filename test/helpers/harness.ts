@@ -104,7 +104,7 @@ export async function startTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
       const res = await app.inject({ method: method as 'GET', url: path, headers, payload })
       let body: unknown = res.body
       if ((res.headers['content-type'] ?? '').toString().includes('json') && res.body) body = JSON.parse(res.body)
-      return { status: res.statusCode, body, headers: res.headers }
+      return { status: res.statusCode, body: body as never, headers: res.headers }
     },
     async seedBusiness(name = 'Acme') {
       const b = await createBusiness(deps, { name })
