@@ -52,6 +52,10 @@ export async function playCustomerMessage(ctx: Ctx, phone: string, body: Record<
   if (body.context !== undefined) {
     if (!isRecord(body.context) || typeof body.context.message_id !== 'string') throw new InboundError('context must be {"message_id": "wamid..."}.')
     message.context = { from: number.display_phone_number.replace(/\D/g, ''), id: body.context.message_id }
+  } else if (type === 'button' || type === 'interactive') {
+    // A tap always answers the business message that carried the button; Meta always says which one.
+    const last = [...ctx.state.outbox].reverse().find((e) => e.phone_number_id === number.phone_number_id && e.wa_id === waId)
+    message.context = { from: number.display_phone_number.replace(/\D/g, ''), id: last?.wamid ?? newWamid(number.display_phone_number.replace(/\D/g, '')) }
   }
 
   if (type === 'text') {
