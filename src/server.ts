@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { buildApp } from './api/app.js'
 import { openRuntime, type Runtime } from './runtime.js'
+import { newLocalToken, removeServerNote, writeServerNote } from './local-control.js'
+import { localOpsRoutes } from './api/routes/local-ops.js'
+import type { FastifyPluginAsync } from 'fastify'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -13,9 +16,11 @@ export interface RunningServer {
 /** Opens the database, migrates, and serves the API; background jobs and the emulator start here too. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const runtime = await openRuntime(config)
+  const embedded = runtime.deps.store.database.kind === 'pglite'
+  const localToken = newLocalToken()
   let app: FastifyInstance
   try {
-    app = await buildApp(runtime.deps)
+    app = await buildApp(runtime.deps, { extraRoutes: embedded ? [localOpsRoutes(localToken) as FastifyPluginAsync] : [] })
     await app.listen({ port: config.port, host: config.host })
   } catch (err) {
     await runtime.close()
@@ -24,6 +29,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : config.port
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  if (embedded) writeServerNote(config.dataDir, url.replace('0.0.0.0', '127.0.0.1'), localToken)
   let closing: Promise<void> | null = null
   return {
     app,
@@ -33,6 +39,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       closing ??= (async () => {
         await app.close()
         await runtime.close()
+        if (embedded) removeServerNote(config.dataDir)
       })()
       return closing
     },

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Deps } from '../services/deps.js'
 import { newId } from '../domain/ids.js'
@@ -11,13 +11,13 @@ import { openapiPlugin } from './plugins/openapi.js'
 import { routePlugins } from './routes/index.js'
 
 export interface AppOptions {
-  /** Extra route plugins (areas register theirs in routes.ts; tests may add more). */
-  logger?: boolean
+  /** Route plugins beyond the public API (the CLI's local control route, when the server owns PGlite). */
+  extraRoutes?: FastifyPluginAsync[]
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
-export async function buildApp(deps: Deps, _opts: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: 1024 * 1024,
@@ -49,7 +49,7 @@ export async function buildApp(deps: Deps, _opts: AppOptions = {}): Promise<Fast
   await app.register(rateLimitPlugin, { perSecond: deps.config.rateLimitPerSecond })
   await app.register(idempotencyPlugin)
 
-  for (const plugin of routePlugins) await app.register(plugin)
+  for (const plugin of [...routePlugins, ...(opts.extraRoutes ?? [])]) await app.register(plugin)
 
   return app as unknown as FastifyInstance
 }

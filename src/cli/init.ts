@@ -1,27 +1,29 @@
 import { loadConfig } from '../config.js'
-import { openRuntime } from '../runtime.js'
-import { initBusiness } from '../services/setup.js'
 import { parse } from './args.js'
 import { CliError, printJson, println } from './output.js'
+import { runOp } from './run-op.js'
+
+interface InitOut {
+  business_id: string
+  api_key: string
+  number_id?: string
+  number_display?: string
+}
 
 export async function initCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { business: { type: 'string' }, json: { type: 'boolean', default: false } })
   if (!values.business) throw new CliError('usage: switchboard init --business "Acme" [--json]')
   const config = loadConfig()
-  const rt = await openRuntime(config)
-  try {
-    const out = await initBusiness(rt.deps, { businessName: values.business })
-    if (values.json) {
-      printJson({ business_id: out.businessId, api_key: out.apiKey, ...(out.numberId ? { number_id: out.numberId } : {}) })
-      return
-    }
-    println(`Created business "${values.business}" (${out.businessId}).`)
-    println(`Admin API key (shown once, store it now): ${out.apiKey}`)
-    if (out.numberId) println(`Default WhatsApp number: ${out.numberDisplay} (${out.numberId}), on the built-in emulator.`)
-    println('')
-    println(`Try it:  curl -H "Authorization: Bearer ${out.apiKey}" ${config.publicUrl}/v1/api-keys`)
-    println(`API reference: ${config.publicUrl}/docs`)
-  } finally {
-    await rt.close()
+  const out = await runOp<InitOut>('init', { business: values.business })
+  if (values.json) {
+    const { number_display: _display, ...json } = out
+    printJson(json)
+    return
   }
+  println(`Created business "${values.business}" (${out.business_id}).`)
+  println(`Admin API key (shown once, store it now): ${out.api_key}`)
+  if (out.number_id) println(`Default WhatsApp number: ${out.number_display} (${out.number_id}), on the built-in emulator.`)
+  println('')
+  println(`Try it:  curl -H "Authorization: Bearer ${out.api_key}" ${config.publicUrl}/v1/api-keys`)
+  println(`API reference: ${config.publicUrl}/docs`)
 }
