@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
@@ -102,7 +103,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   if (dataDir) lock = acquireDataDirLock(dataDir)
   let client: PGlite
   try {
-    client = await PGlite.create(dataDir ?? undefined, { parsers: { [INT8]: parseInt8 } })
+    client = await PGlite.create(dataDir ?? undefined, { parsers: { [INT8]: parseInt8 }, extensions: { pg_trgm } })
   } catch (err) {
     lock?.release()
     throw err

@@ -32,6 +32,10 @@ export const contacts = pgTable(
     uniqueIndex('contacts_phone_uq').on(t.businessId, t.phone),
     uniqueIndex('contacts_wa_user_uq').on(t.businessId, t.waUserId),
     index('contacts_business_created_idx').on(t.businessId, t.createdAt.desc(), t.id.desc()),
+    // Partial search on name and phone ("ana", "5550") and equality on custom fields (fields @> {...}).
+    index('contacts_name_trgm_idx').using('gin', sql`${t.name} gin_trgm_ops`),
+    index('contacts_phone_trgm_idx').using('gin', sql`${t.phone} gin_trgm_ops`),
+    index('contacts_fields_gin_idx').using('gin', sql`${t.fields} jsonb_path_ops`),
   ],
 )
 
