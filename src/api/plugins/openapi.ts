@@ -33,11 +33,13 @@ export const openapiPlugin = fp(
   async (app: FastifyInstance) => {
     app.addSchema(ErrorEnvelope)
     app.addHook('onRoute', (route) => {
-      if (!route.url.startsWith('/v1') && !route.url.startsWith('/api/')) return
       const schema = (route.schema ??= {}) as Record<string, unknown>
+      if (schema.hide) return
       const method = Array.isArray(route.method) ? route.method[0] : route.method
       schema.operationId ??= operationId(method, route.url)
       const cfg = route.config ?? {}
+      if (!cfg.scope && !cfg.auth) schema.security ??= []
+      if (!route.url.startsWith('/v1') && !route.url.startsWith('/api/')) return
       if (cfg.scope || cfg.auth) {
         schema.security ??= [{ bearerAuth: [] }, { apiKeyHeader: [] }]
         const note = cfg.scope ? `Requires scope \`${cfg.scope}\` (or \`admin\`).` : 'Requires any valid API key or inbox session.'
