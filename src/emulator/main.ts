@@ -19,5 +19,12 @@ export async function runEmulator(env: NodeJS.ProcessEnv = process.env): Promise
   const stop = (): void => { void emulator.close().then(() => process.exit(0)) }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
-  return emulator
+  return {
+    ...emulator,
+    async close() {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      await emulator.close()
+    },
+  }
 }

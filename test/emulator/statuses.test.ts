@@ -26,7 +26,7 @@ describe('status webhooks', () => {
       assert.equal(s.recipient_id, CUSTOMER_WA)
       assert.match(s.timestamp, /^\d{10}$/)
     }
-    const sent = statuses[0] as Record<string, unknown> & { conversation: { id: string; expiration_timestamp: string; origin: { type: string } }; pricing: Record<string, unknown> }
+    const sent = statuses[0] as unknown as Record<string, unknown> & { conversation: { id: string; expiration_timestamp: string; origin: { type: string } }; pricing: Record<string, unknown> }
     assert.ok(sent.conversation.id)
     assert.equal(sent.conversation.origin.type, 'service')
     assert.match(sent.conversation.expiration_timestamp, /^\d{10}$/)
