@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
 import { at, id } from './columns.js'
 import { businesses } from './core.js'
 
@@ -84,6 +84,9 @@ export const contactImports = pgTable(
     /** 'running' | 'completed' | 'failed' */
     status: text('status').notNull(),
     rowsTotal: integer('rows_total').notNull().default(0),
+    /** Size of the uploaded file and how much of it has been read, for a progress percentage. */
+    bytesTotal: bigint('bytes_total', { mode: 'number' }).notNull().default(0),
+    bytesDone: bigint('bytes_done', { mode: 'number' }).notNull().default(0),
     created: integer('created').notNull().default(0),
     updated: integer('updated').notNull().default(0),
     invalid: integer('invalid').notNull().default(0),
