@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import pg from 'pg'
+
+// Shared by the benchmarks: a real `switchboard start` in a child process (so its memory is its own),
+// on PGlite or on a fresh Postgres database, plus figures from /proc.
+
+export const ROOT = resolve(import.meta.dirname, '..')
+export const BENCH_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+export interface BenchDb {
+  kind: 'pglite' | 'postgres'
+  env: Record<string, string>
+  drop(): Promise<void>
+}
+
+export async function benchDatabase(kind: 'pglite' | 'postgres'): Promise<BenchDb> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-'))
+  const base = { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_SECRET_KEY: randomBytes(32).toString('hex') }
+  if (kind === 'pglite') return { kind, env: base, drop: async () => rmSync(dataDir, { recursive: true, force: true }) }
+  const name = `sb_bench_${randomBytes(5).toString('hex')}`
+  const admin = new pg.Client({ connectionString: BENCH_PG })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(BENCH_PG)
+  url.pathname = `/${name}`
+  return {
+    kind,
+    env: { ...base, DATABASE_URL: url.toString() },
+    async drop() {
+      const c = new pg.Client({ connectionString: BENCH_PG })
+      await c.connect()
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await c.end()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface ServerProcess {
+  url: string
+  pid: number
+  child: ChildProcess
+  stop(): Promise<void>
+}
+
+export function cli(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/switchboard.js'), ...args], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    child.on('exit', (code) => (code === 0 ? res(out) : rej(new Error(`switchboard ${args.join(' ')} failed: ${err}`))))
+  })
+}
+
+export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'start'], {
+    env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error('server exited during start')
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return {
+    url,
+    pid: child.pid as number,
+    child,
+    stop: () =>
+      new Promise<void>((res) => {
+        if (child.exitCode !== null) return res()
+        child.once('exit', () => res())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+/** Peak resident set size of a process (VmHWM), in MiB. */
+export function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  return Math.round(kb / 1024)
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+export function kinds(): Array<'pglite' | 'postgres'> {
+  const only = process.env.BENCH_DB
+  return only === 'pglite' || only === 'postgres' ? [only] : ['pglite', 'postgres']
+}
