@@ -7,6 +7,7 @@ import { ConfigError } from './config.js'
 import { decryptSecret, encryptSecret, parseSecretKey } from './domain/secrets.js'
 import { createStore, migrate, openDatabase } from './store/index.js'
 import type { Deps, SecretBox } from './services/deps.js'
+import { createProviderRegistry } from './providers/index.js'
 
 // Wiring shared by the server, the CLI commands and the tests: open the database, apply migrations,
 // and build the Deps that every service takes.
@@ -78,7 +79,7 @@ export async function openRuntime(
     throw err
   }
   const store = createStore(database)
-  const deps: Deps = { store, clock: () => new Date(), config, log, secrets }
+  const deps: Deps = { store, clock: () => new Date(), config, log, secrets, providers: createProviderRegistry() }
   return {
     deps,
     close: () => database.close(),

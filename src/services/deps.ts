@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Store } from '../store/index.js'
+import type { ProviderRegistry } from '../providers/index.js'
 
 /** Encrypts and decrypts secrets at rest with the server's key (AES-256-GCM). */
 export interface SecretBox {
@@ -19,4 +20,5 @@ export interface Deps {
   config: Config
   log: Logger
   secrets: SecretBox
+  providers: ProviderRegistry
 }

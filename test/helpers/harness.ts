@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js'
 import { createLogger, secretBox } from '../../src/runtime.js'
 import { parseSecretKey } from '../../src/domain/secrets.js'
 import { createStore } from '../../src/store/index.js'
+import { createProviderRegistry } from '../../src/providers/index.js'
 import type { Deps } from '../../src/services/deps.js'
 import { createApiKey } from '../../src/services/api-keys.js'
 import { createBusiness } from '../../src/services/businesses.js'
@@ -75,6 +76,7 @@ export async function startTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
     config,
     log,
     secrets: secretBox(parseSecretKey(config.secretKey as string) as Buffer),
+    providers: createProviderRegistry(),
   }
   const app = await buildApp(deps)
   let url = ''
