@@ -62,8 +62,8 @@ export const unknownObject = (id: string, method: 'get' | 'post' | 'delete'): Gr
     `Unsupported ${method} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
     { type: 'GraphMethodException', subcode: 33 })
 
-export const unknownPath = (): GraphError =>
-  new GraphError(400, 2500, 'Unknown path components', { type: 'OAuthException' })
+export const unknownPath = (path: string): GraphError =>
+  new GraphError(400, 2500, `Unknown path components: ${path}`, { type: 'OAuthException' })
 
 export const templateMissing = (name: string, language: string): GraphError =>
   new GraphError(404, 132001, '(#132001) Template name does not exist in the translation',

@@ -80,6 +80,13 @@ export async function graphRoutes(app: FastifyInstance, opts: { ctx: Ctx }): Pro
 
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) => done(null, body))
 
+  // `/:version/:id` would otherwise swallow mistyped control paths and answer them as Graph errors.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/_emulator')) {
+      return reply.code(404).send({ message: `No control route ${req.method} ${req.url.split('?')[0]}.`, error: { code: 'not_found', details: {} } })
+    }
+  })
+
   app.setErrorHandler((err: unknown, req, reply) => {
     if (err instanceof GraphError) return reply.code(err.httpStatus).send(err.toBody())
     const e = err as { statusCode?: number; message?: string; code?: string }

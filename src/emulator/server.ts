@@ -12,6 +12,7 @@ import { scheduleReview } from './templates.js'
 import type { EmulatorConfig, OutboxEntry } from './types.js'
 import { WebhookSender } from './webhook-sender.js'
 import { graphRoutes } from './graph-routes.js'
+import { unknownPath } from './graph-error.js'
 
 export type { EmulatorConfig, OutboxEntry } from './types.js'
 export { DEFAULT_CONFIG } from './config.js'
@@ -73,6 +74,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(pageHtml))
   await app.register(controlRoutes, { ctx, hooks: { reset } })
   await app.register(graphRoutes, { ctx })
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/_emulator')) {
+      return reply.code(404).send({ message: `No control route ${req.method} ${req.url.split('?')[0]}.`, error: { code: 'not_found', details: {} } })
+    }
+    // Graph answers paths it does not know with a 400 "Unknown path components", not a 404.
+    return reply.code(400).send(unknownPath(req.url.split('?')[0]).toBody())
+  })
 
   await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' })
   const address = app.server.address()

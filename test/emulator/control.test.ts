@@ -95,6 +95,15 @@ describe('control API', () => {
     await rig.register()
   })
 
+  test('unknown paths: Graph-shaped 400 under a version, a control 404 under /_emulator', async () => {
+    const graph = await rig.graph('POST', `/v23.0/${BIZ.phoneNumberId}/no_such_edge/deeper`, {})
+    assert.equal(graph.status, 400)
+    assert.equal(graph.body.error?.code, 2500)
+    const control = await rig.control('DELETE', '/_emulator/clock')
+    assert.equal(control.status, 404)
+    assert.match(String(control.body.message), /No control route/)
+  })
+
   test('GET / serves the phone page', async () => {
     const res = await fetch(rig.em.url + '/')
     assert.equal(res.status, 200)
