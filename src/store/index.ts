@@ -3,6 +3,14 @@ import { handleFor, type Handle } from './handle.js'
 import { businessesRepo } from './businesses.js'
 import { apiKeysRepo } from './api-keys.js'
 import { idempotencyRepo } from './idempotency.js'
+import { numbersRepo } from './numbers.js'
+import { contactsRepo } from './contacts.js'
+import { tagsRepo } from './tags.js'
+import { contactFieldsRepo } from './contact-fields.js'
+import { contactImportsRepo } from './contact-imports.js'
+import { membersRepo } from './members.js'
+import { teamsRepo } from './teams.js'
+import { sessionsRepo } from './sessions.js'
 
 // The store: one repository per area, all over the same handle. `tx` gives the same repositories over
 // one transaction, so a service can write a message and its outbox row atomically.
@@ -12,6 +20,14 @@ function repositories(h: Handle) {
     businesses: businessesRepo(h),
     apiKeys: apiKeysRepo(h),
     idempotency: idempotencyRepo(h),
+    numbers: numbersRepo(h),
+    contacts: contactsRepo(h),
+    tags: tagsRepo(h),
+    contactFields: contactFieldsRepo(h),
+    contactImports: contactImportsRepo(h),
+    members: membersRepo(h),
+    teams: teamsRepo(h),
+    sessions: sessionsRepo(h),
   }
 }
 

@@ -1,0 +1,219 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
+import type { FieldValue } from '../domain/custom-fields.js'
+import { toDate } from './db.js'
+import type { Handle } from './handle.js'
+import { contactWhere, type ContactFilter, type TimeKey } from './contact-list-query.js'
+import { contacts, contactTags, tags } from './schema/index.js'
+
+export type ContactRow = typeof contacts.$inferSelect
+export type ContactInsert = typeof contacts.$inferInsert
+export type ContactPatch = Partial<Pick<ContactRow, 'phone' | 'name' | 'firstName' | 'lastName' | 'email' | 'language'>>
+
+/** A row of a batched upsert (CSV import): undefined leaves a stored value as it is. */
+export interface ContactUpsert {
+  id: string
+  phone: string
+  name?: string
+  firstName?: string
+  lastName?: string
+  email?: string
+  language?: string
+  fields: Record<string, FieldValue>
+}
+
+const live = (businessId: string, id: string) => and(eq(contacts.businessId, businessId), eq(contacts.id, id), isNull(contacts.erasedAt))
+
+interface RawContact {
+  id: string
+  business_id: string
+  phone: string | null
+  wa_user_id: string | null
+  username: string | null
+  name: string | null
+  first_name: string | null
+  last_name: string | null
+  email: string | null
+  language: string | null
+  fields: Record<string, unknown>
+  opted_out: boolean
+  opted_out_at: unknown
+  opt_source: string | null
+  opt_changed_at: unknown
+  erased_at: unknown
+  created_at: unknown
+  updated_at: unknown
+  created: boolean
+}
+
+function fromRaw(r: RawContact): ContactRow {
+  return {
+    id: r.id,
+    businessId: r.business_id,
+    phone: r.phone,
+    waUserId: r.wa_user_id,
+    username: r.username,
+    name: r.name,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    email: r.email,
+    language: r.language,
+    fields: r.fields,
+    optedOut: r.opted_out,
+    optedOutAt: toDate(r.opted_out_at, true),
+    optSource: r.opt_source,
+    optChangedAt: toDate(r.opt_changed_at, true),
+    erasedAt: toDate(r.erased_at, true),
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+  }
+}
+
+export function contactsRepo(h: Handle) {
+  return {
+    /** Inserts unless the phone is taken; null means another contact has it. */
+    async insert(row: ContactInsert): Promise<ContactRow | null> {
+      const [c] = await h.db.insert(contacts).values(row).onConflictDoNothing({ target: [contacts.businessId, contacts.phone] }).returning()
+      return c ?? null
+    },
+    async get(businessId: string, id: string): Promise<ContactRow | null> {
+      const [c] = await h.db.select().from(contacts).where(live(businessId, id))
+      return c ?? null
+    },
+    async byPhone(businessId: string, phone: string): Promise<ContactRow | null> {
+      const [c] = await h.db.select().from(contacts).where(and(eq(contacts.businessId, businessId), eq(contacts.phone, phone)))
+      return c ?? null
+    },
+    /** `fields` is merged into the stored ones; a null value removes that key. */
+    async update(businessId: string, id: string, patch: ContactPatch, fields: Record<string, FieldValue | null> | null, at: Date): Promise<ContactRow | null> {
+      const set: Record<string, unknown> = { ...patch, updatedAt: at }
+      if (fields && Object.keys(fields).length > 0) set.fields = sql`jsonb_strip_nulls(${contacts.fields} || ${JSON.stringify(fields)}::jsonb)`
+      const [c] = await h.db.update(contacts).set(set).where(live(businessId, id)).returning()
+      return c ?? null
+    },
+    /** Erases personal data; the row stays as the pseudonymous owner of its conversations and messages. */
+    async erase(businessId: string, id: string, at: Date): Promise<ContactRow | null> {
+      const [c] = await h.db
+        .update(contacts)
+        .set({ phone: null, waUserId: null, username: null, name: null, firstName: null, lastName: null, email: null, language: null, fields: {}, erasedAt: at, updatedAt: at })
+        .where(live(businessId, id))
+        .returning()
+      if (c) await h.db.delete(contactTags).where(eq(contactTags.contactId, id))
+      return c ?? null
+    },
+    async setOpt(businessId: string, id: string, optedOut: boolean, source: string, at: Date): Promise<ContactRow | null> {
+      const [c] = await h.db
+        .update(contacts)
+        .set({ optedOut, optedOutAt: optedOut ? at : null, optSource: source, optChangedAt: at, updatedAt: at })
+        .where(live(businessId, id))
+        .returning()
+      return c ?? null
+    },
+    /**
+     * The contact with this phone, created if new, in one statement and with no write when it exists
+     * (inbound messages and sends call this on every message). A known name fills an empty one.
+     */
+    async findOrCreateByPhone(row: { id: string; businessId: string; phone: string; name: string | null; at: Date }): Promise<{ contact: ContactRow; created: boolean }> {
+      const q = sql`
+        WITH ins AS (
+          INSERT INTO contacts (id, business_id, phone, name, fields, created_at, updated_at)
+          VALUES (${row.id}::uuid, ${row.businessId}::uuid, ${row.phone}, ${row.name}, '{}'::jsonb, ${row.at.toISOString()}::timestamptz, ${row.at.toISOString()}::timestamptz)
+          ON CONFLICT (business_id, phone) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+            WHERE contacts.name IS NULL AND excluded.name IS NOT NULL
+          RETURNING *, (xmax = 0) AS created
+        )
+        SELECT * FROM ins
+        UNION ALL
+        SELECT c.*, false AS created FROM contacts c
+          WHERE c.business_id = ${row.businessId}::uuid AND c.phone = ${row.phone} AND NOT EXISTS (SELECT 1 FROM ins)`
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const [r] = await h.rows<RawContact>(q)
+        // Empty only when another transaction inserted the phone after this statement's snapshot.
+        if (r) return { contact: fromRaw(r), created: r.created }
+      }
+      throw new Error('findOrCreateByPhone: no row after retries')
+    },
+    /**
+     * Upserts a batch (phones unique within it) with one multi-row INSERT … ON CONFLICT: existing
+     * phones keep values the batch leaves out, and their fields are merged.
+     */
+    async upsertBatch(businessId: string, rows: ContactUpsert[], at: Date): Promise<Array<{ id: string; phone: string; created: boolean }>> {
+      if (rows.length === 0) return []
+      const values: ContactInsert[] = rows.map((r) => ({
+        id: r.id,
+        businessId,
+        phone: r.phone,
+        name: r.name ?? null,
+        firstName: r.firstName ?? null,
+        lastName: r.lastName ?? null,
+        email: r.email ?? null,
+        language: r.language ?? null,
+        fields: r.fields,
+        createdAt: at,
+        updatedAt: at,
+      }))
+      const keep = (col: string) => sql.raw(`COALESCE(excluded.${col}, contacts.${col})`)
+      const res = await h.db
+        .insert(contacts)
+        .values(values)
+        .onConflictDoUpdate({
+          target: [contacts.businessId, contacts.phone],
+          set: {
+            name: keep('name'),
+            firstName: keep('first_name'),
+            lastName: keep('last_name'),
+            email: keep('email'),
+            language: keep('language'),
+            fields: sql.raw('contacts.fields || excluded.fields'),
+            updatedAt: sql.raw('excluded.updated_at'),
+          },
+        })
+        .returning({ id: contacts.id, phone: contacts.phone, created: sql<boolean>`(xmax = 0)` })
+      return res.map((r) => ({ id: r.id, phone: r.phone as string, created: r.created }))
+    },
+    async list(filter: ContactFilter, after: TimeKey | undefined, limit: number): Promise<ContactRow[]> {
+      const rows = await h.rows<RawContact>(
+        sql`SELECT c.*, false AS created FROM contacts c WHERE ${contactWhere(filter, after)} ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit}`,
+      )
+      return rows.map(fromRaw)
+    },
+    /** Tag names of each contact, by contact id (alphabetical). */
+    async tagNames(contactIds: string[]): Promise<Map<string, string[]>> {
+      const out = new Map<string, string[]>(contactIds.map((id) => [id, []]))
+      if (contactIds.length === 0) return out
+      const rows = await h.db
+        .select({ contactId: contactTags.contactId, name: tags.name })
+        .from(contactTags)
+        .innerJoin(tags, eq(tags.id, contactTags.tagId))
+        .where(inArray(contactTags.contactId, contactIds))
+        .orderBy(sql`lower(${tags.name})`)
+      for (const r of rows) out.get(r.contactId)?.push(r.name)
+      return out
+    },
+    async attachTags(pairs: Array<{ contactId: string; tagId: string }>, at: Date): Promise<void> {
+      if (pairs.length === 0) return
+      await h.db.insert(contactTags).values(pairs.map((p) => ({ ...p, createdAt: at }))).onConflictDoNothing()
+    },
+    async detachTag(contactId: string, tagId: string): Promise<boolean> {
+      const r = await h.db.delete(contactTags).where(and(eq(contactTags.contactId, contactId), eq(contactTags.tagId, tagId))).returning({ t: contactTags.tagId })
+      return r.length > 0
+    },
+    async detachAll(contactId: string): Promise<void> {
+      await h.db.delete(contactTags).where(eq(contactTags.contactId, contactId))
+    },
+    /** Distinct stored values of one field with how many contacts hold each (type changes). */
+    async fieldValues(businessId: string, key: string): Promise<Array<{ value: unknown; n: number }>> {
+      return h.rows<{ value: unknown; n: number }>(
+        sql`SELECT c.fields -> ${key} AS value, count(*)::int8 AS n FROM contacts c WHERE c.business_id = ${businessId}::uuid AND c.fields ? ${key} GROUP BY 1`,
+      )
+    },
+    async replaceFieldValue(businessId: string, key: string, from: unknown, to: unknown): Promise<void> {
+      await h.rows(
+        sql`UPDATE contacts SET fields = jsonb_set(fields, ARRAY[${key}]::text[], ${JSON.stringify(to)}::jsonb)
+            WHERE business_id = ${businessId}::uuid AND fields @> ${JSON.stringify({ [key]: from })}::jsonb`,
+      )
+    },
+    async removeFieldKey(businessId: string, key: string): Promise<void> {
+      await h.rows(sql`UPDATE contacts SET fields = fields - ${key} WHERE business_id = ${businessId}::uuid AND fields ? ${key}`)
+    },
+  }
+}
