@@ -4,6 +4,7 @@ import { businessesRepo } from './businesses.js'
 import { apiKeysRepo } from './api-keys.js'
 import { idempotencyRepo } from './idempotency.js'
 import { numbersRepo } from './numbers.js'
+import { numbersRepo } from './numbers.js'
 import { contactsRepo } from './contacts.js'
 import { tagsRepo } from './tags.js'
 import { contactFieldsRepo } from './contact-fields.js'
@@ -20,6 +21,7 @@ function repositories(h: Handle) {
     businesses: businessesRepo(h),
     apiKeys: apiKeysRepo(h),
     idempotency: idempotencyRepo(h),
+    numbers: numbersRepo(h),
     numbers: numbersRepo(h),
     contacts: contactsRepo(h),
     tags: tagsRepo(h),
