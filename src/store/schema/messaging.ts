@@ -118,9 +118,20 @@ export const outbox = pgTable(
   (t) => [
     index('outbox_ready_idx').on(t.availableAt, t.seq),
     index('outbox_conversation_idx').on(t.conversationId, t.seq),
-    index('outbox_number_idx').on(t.numberId, t.seq),
+    // The dispatcher's claim walks one number's lane in seq order (interactive first, then bulk).
+    index('outbox_claim_idx').on(t.numberId, t.lane, t.seq),
   ],
 )
+
+/**
+ * Per-number send pacing shared by every dispatcher process (GCRA): `tat` is the time the next send
+ * may leave. A claim moves it forward by one interval per message, so processes never exceed the
+ * number's throughput together, whatever their count.
+ */
+export const numberPacing = pgTable('number_pacing', {
+  numberId: id('number_id').primaryKey().references(() => numbers.id, { onDelete: 'cascade' }),
+  tat: at('tat').notNull(),
+})
 
 export const templates = pgTable(
   'templates',
