@@ -140,13 +140,23 @@ export const senders = pgTable(
     numberId: id('number_id').references(() => numbers.id, { onDelete: 'set null' }),
     /** When the emulator's review or launch completes; a job moves the state then. */
     dueAt: at('due_at'),
+    /** Tries of the pending step that failed in a retryable way (provider unreachable); reset on each transition. */
+    attempts: integer('attempts').notNull().default(0),
+    /** 'emulator' | 'cloud': how review and launch are carried out, fixed at submit. */
+    provisioner: text('provisioner'),
+    /** Sealed JSON (src/domain/secrets.ts) of what provisioning needs later: Cloud credentials, the PIN. Cleared once used. */
+    secretsEnc: text('secrets_enc'),
     createdAt: at('created_at').notNull(),
     modifiedAt: at('modified_at').notNull(),
     launchedAt: at('launched_at'),
+    /** Soft delete: a deleted sender that already had a number keeps refusing that number's sends. */
+    deletedAt: at('deleted_at'),
   },
   (t) => [
     index('senders_business_idx').on(t.businessId, t.createdAt),
+    index('senders_business_modified_idx').on(t.businessId, t.modifiedAt),
     index('senders_due_idx').on(t.dueAt),
+    index('senders_number_idx').on(t.numberId),
   ],
 )
 
