@@ -22,6 +22,23 @@ export interface Config {
   allowPrivateWebhooks: boolean
   /** Inbound "STOP" words that opt a contact out; a business can override them. */
   optOutKeywords: string[]
+  /**
+   * Base URL of the Cloud API emulator that senders are provisioned against (review simulated, numbers
+   * registered there). SWITCHBOARD_EMULATOR_URL names one explicitly (an emulator run with
+   * `switchboard emulator` elsewhere, or a test's); otherwise it is the in-process emulator at
+   * http://127.0.0.1:EMULATOR_PORT, and null when SWITCHBOARD_EMULATOR=off: then senders need Cloud API
+   * credentials at submit.
+   */
+  emulatorUrl: string | null
+  /** How long the emulator's simulated review and launch of a sender take (ms). */
+  senderReviewDelayMs: number
+  senderLaunchDelayMs: number
+  /** How often the senders job looks for reviews and launches that are due (ms). */
+  senderPollMs: number
+  /** Outbound webhooks: first retry delay (doubling, with jitter), how long to keep trying, per-call timeout. */
+  webhookRetryBaseMs: number
+  webhookGiveUpMs: number
+  webhookTimeoutMs: number
 }
 
 export class ConfigError extends Error {}
@@ -55,6 +72,16 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
     throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}").`)
   }
   return raw as T
+}
+
+function emulatorUrl(env: Env): string | null {
+  const raw = env.SWITCHBOARD_EMULATOR_URL?.trim()
+  if (raw) {
+    if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(raw)) throw new ConfigError(`SWITCHBOARD_EMULATOR_URL must be an http(s) URL (got "${raw}").`)
+    return raw.replace(/\/+$/, '')
+  }
+  if (oneOf(env, 'SWITCHBOARD_EMULATOR', ['auto', 'on', 'off'] as const, 'auto') === 'off') return null
+  return `http://127.0.0.1:${int(env, 'EMULATOR_PORT', 8081, 0, 65535)}`
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -107,5 +134,12 @@ export function loadConfig(env: Env = process.env): Config {
     emulatorPort: int(env, 'EMULATOR_PORT', 8081, 0, 65535),
     allowPrivateWebhooks: bool(env, 'SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS', false),
     optOutKeywords,
+    emulatorUrl: emulatorUrl(env),
+    senderReviewDelayMs: int(env, 'SWITCHBOARD_SENDER_REVIEW_DELAY_MS', 5_000, 0, 7 * 24 * 3_600_000),
+    senderLaunchDelayMs: int(env, 'SWITCHBOARD_SENDER_LAUNCH_DELAY_MS', 5_000, 0, 7 * 24 * 3_600_000),
+    senderPollMs: int(env, 'SWITCHBOARD_SENDER_POLL_MS', 1_000, 5, 3_600_000),
+    webhookRetryBaseMs: int(env, 'SWITCHBOARD_WEBHOOK_RETRY_BASE_MS', 10_000, 1, 3_600_000),
+    webhookGiveUpMs: int(env, 'SWITCHBOARD_WEBHOOK_GIVE_UP_MS', 24 * 3_600_000, 1_000, 30 * 24 * 3_600_000),
+    webhookTimeoutMs: int(env, 'SWITCHBOARD_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
   }
 }

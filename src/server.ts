@@ -5,6 +5,7 @@ import { openRuntime, type Runtime } from './runtime.js'
 import { newLocalToken, removeServerNote, writeServerNote } from './local-control.js'
 import { localOpsRoutes } from './api/routes/local-ops.js'
 import type { FastifyPluginAsync } from 'fastify'
+import { startWebhookDeliverer } from './jobs/webhook-deliverer.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -29,6 +30,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : config.port
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  const deliverer = await startWebhookDeliverer(runtime.deps)
   if (embedded) writeServerNote(config.dataDir, url.replace('0.0.0.0', '127.0.0.1'), localToken)
   let closing: Promise<void> | null = null
   return {
@@ -38,6 +40,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         await app.close()
+        await deliverer.stop()
         await runtime.close()
         if (embedded) removeServerNote(config.dataDir)
       })()

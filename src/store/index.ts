@@ -4,7 +4,6 @@ import { businessesRepo } from './businesses.js'
 import { apiKeysRepo } from './api-keys.js'
 import { idempotencyRepo } from './idempotency.js'
 import { numbersRepo } from './numbers.js'
-import { numbersRepo } from './numbers.js'
 import { contactsRepo } from './contacts.js'
 import { tagsRepo } from './tags.js'
 import { contactFieldsRepo } from './contact-fields.js'
@@ -12,6 +11,12 @@ import { contactImportsRepo } from './contact-imports.js'
 import { membersRepo } from './members.js'
 import { teamsRepo } from './teams.js'
 import { sessionsRepo } from './sessions.js'
+import { conversationsRepo } from './conversations.js'
+import { messagesRepo } from './messages.js'
+import { outboxRepo } from './outbox.js'
+import { templatesRepo } from './templates.js'
+import { sendersRepo } from './senders.js'
+import { webhooksRepo } from './webhooks.js'
 
 // The store: one repository per area, all over the same handle. `tx` gives the same repositories over
 // one transaction, so a service can write a message and its outbox row atomically.
@@ -22,7 +27,6 @@ function repositories(h: Handle) {
     apiKeys: apiKeysRepo(h),
     idempotency: idempotencyRepo(h),
     numbers: numbersRepo(h),
-    numbers: numbersRepo(h),
     contacts: contactsRepo(h),
     tags: tagsRepo(h),
     contactFields: contactFieldsRepo(h),
@@ -30,6 +34,12 @@ function repositories(h: Handle) {
     members: membersRepo(h),
     teams: teamsRepo(h),
     sessions: sessionsRepo(h),
+    conversations: conversationsRepo(h),
+    messages: messagesRepo(h),
+    outbox: outboxRepo(h),
+    templates: templatesRepo(h),
+    senders: sendersRepo(h),
+    webhooks: webhooksRepo(h),
   }
 }
 

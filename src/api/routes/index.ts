@@ -2,10 +2,24 @@ import type { FastifyPluginAsync } from 'fastify'
 import { healthRoutes } from './health.js'
 import { apiKeyRoutes } from './api-keys.js'
 import { numberRoutes } from './numbers.js'
+import { webhookRoutes } from './webhooks.js'
+import { contactRoutes } from './contacts.js'
+import { contactTransferRoutes } from './contact-transfer.js'
+import { tagRoutes } from './tags.js'
+import { contactFieldRoutes } from './contact-fields.js'
+import { teamRoutes } from './team.js'
+import { authRoutes } from './auth.js'
 
 // Every route plugin, one line per area. Each stays encapsulated (no fastify-plugin wrapper).
 export const routePlugins: FastifyPluginAsync[] = [
   healthRoutes as FastifyPluginAsync,
   apiKeyRoutes as FastifyPluginAsync,
   numberRoutes as FastifyPluginAsync,
+  webhookRoutes as FastifyPluginAsync,
+  contactRoutes as FastifyPluginAsync,
+  contactTransferRoutes as FastifyPluginAsync,
+  tagRoutes as FastifyPluginAsync,
+  contactFieldRoutes as FastifyPluginAsync,
+  teamRoutes as FastifyPluginAsync,
+  authRoutes as FastifyPluginAsync,
 ]
