@@ -69,7 +69,13 @@ export async function deleteTag(deps: Deps, businessId: string, id: string): Pro
 
 /** Ids of these tag names, creating the ones that do not exist yet. */
 export async function ensureTags(deps: Deps, businessId: string, names: string[], field = 'tags'): Promise<string[]> {
-  const clean = [...new Map(names.map((n, i) => [checkTagName(n, `${field}[${i}]`).toLowerCase(), n.trim()])).values()]
+  const byLower = new Map<string, string>()
+  names.forEach((n, i) => {
+    const name = checkTagName(n, `${field}[${i}]`)
+    // The first spelling wins: ["VIP", "vip"] is one tag, "VIP".
+    if (!byLower.has(name.toLowerCase())) byLower.set(name.toLowerCase(), name)
+  })
+  const clean = [...byLower.values()]
   const ids = await deps.store.tags.ensure(businessId, clean, () => newId(), deps.clock())
   return clean.map((n) => ids.get(n.toLowerCase())).filter((id): id is string => !!id)
 }
