@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, RuleRefusedError, ValidationError, type FieldProblem } from '../domain/errors.js'
+import { ConflictError, NotFoundError, ProviderError, RuleRefusedError, ValidationError, type FieldProblem } from '../domain/errors.js'
 import { isUuid, newId } from '../domain/ids.js'
 import { normalizePhone } from '../domain/phone.js'
 import type { NumberCredentials } from '../providers/index.js'
@@ -118,7 +118,7 @@ export async function createNumber(deps: Deps, businessId: string, input: Number
       })
       if (!row) throw taken(input.phoneNumberId)
       return row
-    })
+    }).finally(() => forgetNumbers(deps))
   } catch (err) {
     // Two concurrent first numbers race on the one-default index; the loser is simply not default.
     if (pgCode(err) === '23505') throw taken(input.phoneNumberId)
@@ -177,7 +177,7 @@ export async function updateNumber(deps: Deps, businessId: string, id: string, c
     const row = await tx.numbers.update(businessId, id, patch, at)
     if (!row) throw notFound(id)
     return row
-  })
+  }).finally(() => forgetNumbers(deps))
 }
 
 /** Removes a number with its conversations and messages; another number becomes the default. */
@@ -189,7 +189,7 @@ export async function deleteNumber(deps: Deps, businessId: string, id: string): 
     if (!row) throw notFound(id)
     if (row.isDefault) await tx.numbers.promoteOldest(businessId, at)
     return row
-  })
+  }).finally(() => forgetNumbers(deps))
 }
 
 /**
@@ -241,6 +241,17 @@ export function verifyTokenOf(deps: Pick<Deps, 'secrets'>, n: NumberRow): string
 /** Meta answered 190 (invalid token): the number says so in GET /v1/numbers/:id until a new token is set. */
 export async function markDisconnected(deps: Deps, numberId: string, reason: string): Promise<void> {
   await deps.store.numbers.setStatus(numberId, 'disconnected', reason.slice(0, 500), deps.clock())
+  forgetNumbers(deps)
+}
+
+/**
+ * For callers of the provider (dispatcher, templates, media): Meta's 190 means the token is dead, so
+ * the number is marked disconnected with Meta's words. Returns true when it did.
+ */
+export async function noteProviderError(deps: Deps, numberId: string, err: unknown): Promise<boolean> {
+  if (!(err instanceof ProviderError) || err.providerCode !== 190) return false
+  await markDisconnected(deps, numberId, err.message)
+  return true
 }
 
 export function numberByPhoneNumberId(deps: Deps, phoneNumberId: string): Promise<NumberRow | null> {
@@ -249,4 +260,44 @@ export function numberByPhoneNumberId(deps: Deps, phoneNumberId: string): Promis
 
 export function numbersByWaba(deps: Deps, wabaId: string): Promise<NumberRow[]> {
   return deps.store.numbers.byWaba(wabaId)
+}
+
+// Webhooks look their number up on every POST (thousands a second at peak). A short per-process cache
+// keeps that off the database, with the app secret decrypted once. Changes made in this process clear
+// it at once; other processes see them within NUMBER_CACHE_MS.
+export interface WebhookNumber {
+  row: NumberRow
+  appSecret: string
+}
+const NUMBER_CACHE_MS = 2_000
+const numberCaches = new WeakMap<object, Map<string, { at: number; value: WebhookNumber[] }>>()
+
+function forgetNumbers(deps: Deps): void {
+  numberCaches.get(deps.store)?.clear()
+}
+
+async function cached(deps: Deps, key: string, load: () => Promise<NumberRow[]>): Promise<WebhookNumber[]> {
+  let cache = numberCaches.get(deps.store)
+  if (!cache) numberCaches.set(deps.store, (cache = new Map()))
+  const now = Date.now()
+  const hit = cache.get(key)
+  if (hit && now - hit.at < NUMBER_CACHE_MS) return hit.value
+  const value = (await load()).map((row) => ({ row, appSecret: appSecretOf(deps, row) }))
+  if (cache.size > 10_000) cache.clear()
+  cache.set(key, { at: now, value })
+  return value
+}
+
+/** The number a webhook change is for (metadata.phone_number_id), cached briefly; null when unknown. */
+export async function webhookNumber(deps: Deps, phoneNumberId: string): Promise<WebhookNumber | null> {
+  const [n] = await cached(deps, `p:${phoneNumberId}`, async () => {
+    const row = await deps.store.numbers.byPhoneNumberId(phoneNumberId)
+    return row ? [row] : []
+  })
+  return n ?? null
+}
+
+/** The numbers of a WABA (template updates are routed by entry.id), cached briefly. */
+export function webhookNumbersOfWaba(deps: Deps, wabaId: string): Promise<WebhookNumber[]> {
+  return cached(deps, `w:${wabaId}`, () => deps.store.numbers.byWaba(wabaId))
 }

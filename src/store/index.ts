@@ -4,6 +4,8 @@ import { businessesRepo } from './businesses.js'
 import { apiKeysRepo } from './api-keys.js'
 import { idempotencyRepo } from './idempotency.js'
 import { numbersRepo } from './numbers.js'
+import { inboundRepo } from './inbound.js'
+import { statusesRepo } from './statuses.js'
 import { contactsRepo } from './contacts.js'
 import { tagsRepo } from './tags.js'
 import { contactFieldsRepo } from './contact-fields.js'
@@ -27,6 +29,8 @@ function repositories(h: Handle) {
     apiKeys: apiKeysRepo(h),
     idempotency: idempotencyRepo(h),
     numbers: numbersRepo(h),
+    inbound: inboundRepo(h),
+    statuses: statusesRepo(h),
     contacts: contactsRepo(h),
     tags: tagsRepo(h),
     contactFields: contactFieldsRepo(h),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { healthRoutes } from './health.js'
 import { apiKeyRoutes } from './api-keys.js'
 import { numberRoutes } from './numbers.js'
+import { whatsappWebhookRoutes } from './whatsapp-webhook.js'
 import { webhookRoutes } from './webhooks.js'
 import { contactRoutes } from './contacts.js'
 import { contactTransferRoutes } from './contact-transfer.js'
@@ -15,6 +16,7 @@ export const routePlugins: FastifyPluginAsync[] = [
   healthRoutes as FastifyPluginAsync,
   apiKeyRoutes as FastifyPluginAsync,
   numberRoutes as FastifyPluginAsync,
+  whatsappWebhookRoutes as FastifyPluginAsync,
   webhookRoutes as FastifyPluginAsync,
   contactRoutes as FastifyPluginAsync,
   contactTransferRoutes as FastifyPluginAsync,
