@@ -42,7 +42,8 @@ export function tagsRepo(h: Handle) {
     /** Creates the tags that do not exist yet (one statement), then returns every id by lower-case name. */
     async ensure(businessId: string, names: string[], newId: () => string, at: Date): Promise<Map<string, string>> {
       if (names.length === 0) return new Map()
-      const byLower = new Map(names.map((n) => [n.toLowerCase(), n]))
+      const byLower = new Map<string, string>()
+      for (const n of names) if (!byLower.has(n.toLowerCase())) byLower.set(n.toLowerCase(), n)
       await h.db
         .insert(tags)
         .values([...byLower.values()].map((name) => ({ id: newId(), businessId, name, createdAt: at })))
