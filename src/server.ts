@@ -6,6 +6,7 @@ import { newLocalToken, removeServerNote, writeServerNote } from './local-contro
 import { localOpsRoutes } from './api/routes/local-ops.js'
 import type { FastifyPluginAsync } from 'fastify'
 import { startWebhookDeliverer } from './jobs/webhook-deliverer.js'
+import { buildWeb, webBuildNeeded } from './api/routes/web.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -21,6 +22,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const localToken = newLocalToken()
   let app: FastifyInstance
   try {
+    if (webBuildNeeded()) await buildWeb(runtime.deps.log) // `npm install` builds it; this covers a checkout that skipped it
     app = await buildApp(runtime.deps, { extraRoutes: embedded ? [localOpsRoutes(localToken) as FastifyPluginAsync] : [] })
     await app.listen({ port: config.port, host: config.host })
   } catch (err) {

@@ -10,6 +10,8 @@ import { tagRoutes } from './tags.js'
 import { contactFieldRoutes } from './contact-fields.js'
 import { teamRoutes } from './team.js'
 import { authRoutes } from './auth.js'
+import { liveRoutes } from './live.js'
+import { webRoutes } from './web.js'
 import { senderRoutes } from './senders.js'
 
 // Every route plugin, one line per area. Each stays encapsulated (no fastify-plugin wrapper).
@@ -26,4 +28,6 @@ export const routePlugins: FastifyPluginAsync[] = [
   teamRoutes as FastifyPluginAsync,
   authRoutes as FastifyPluginAsync,
   senderRoutes as FastifyPluginAsync,
+  liveRoutes as FastifyPluginAsync,
+  webRoutes, // the inbox page; its catch-all GET /* loses to every specific route
 ]
