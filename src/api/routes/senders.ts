@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { SENDER_STATES } from '../../domain/sender-lifecycle.js'
 import { ACCEPTED_BILLING_CATEGORIES, DEPRECATED_BILLING_CATEGORIES, MAX_TEST_NUMBERS, REGIONS, USE_CASES, type SenderInput } from '../../domain/sender.js'
@@ -142,6 +142,11 @@ function deprecation(reply: FastifyReply, warnings: string[]): { warnings?: stri
   return { warnings }
 }
 
+/** Submit and launch need no body with the emulator: a bare POST is read as `{}`, so it validates as one. */
+async function emptyBodyIsObject(req: FastifyRequest): Promise<void> {
+  if (req.body === undefined || req.body === null) req.body = {}
+}
+
 type BrandBody = CreateBody['details']['brand']
 function brandInput(b: BrandBody): SenderInput['details']['brand'] {
   return {
@@ -275,12 +280,13 @@ export const senderRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'DRAFT or REJECTED → IN_REVIEW. Review then ends in IN_TEST (a number is made that may message the test numbers) or REJECTED with reasons per field. ' +
           'With the emulator no body is needed; on the Cloud API send the number\'s credentials as `cloud`.',
         params: IdParams,
-        body: Type.Union([SubmitBody, Type.Null()]),
+        body: SubmitBody,
         response: { 200: Envelope(SenderView) },
       },
+      preValidation: emptyBodyIsObject,
     },
     async (req) => {
-      const c = req.body?.cloud
+      const c = req.body.cloud
       const sender = await submitSender(app.deps, principalOf(req).businessId, req.params.id, {
         cloud: c
           ? { phoneNumberId: c.phone_number_id, wabaId: c.waba_id, accessToken: c.access_token, appSecret: c.app_secret, graphBaseUrl: c.graph_base_url, graphVersion: c.graph_version }
@@ -299,12 +305,13 @@ export const senderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Launch a sender',
         description: 'IN_TEST or FAILED → LAUNCHING → LAUNCHED (its number may then message anyone) or FAILED with the reason.',
         params: IdParams,
-        body: Type.Union([LaunchBody, Type.Null()]),
+        body: LaunchBody,
         response: { 200: Envelope(SenderView) },
       },
+      preValidation: emptyBodyIsObject,
     },
     async (req) => {
-      const sender = await launchSender(app.deps, principalOf(req).businessId, req.params.id, { pin: req.body?.pin })
+      const sender = await launchSender(app.deps, principalOf(req).businessId, req.params.id, { pin: req.body.pin })
       return { message: 'Sender launching; follow it with GET /v1/senders/:id', data: toSenderView(sender) }
     },
   )
