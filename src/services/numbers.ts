@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto'
 import { ConflictError, NotFoundError, ProviderError, RuleRefusedError, ValidationError, type FieldProblem } from '../domain/errors.js'
 import { isUuid, newId } from '../domain/ids.js'
 import { normalizePhone } from '../domain/phone.js'
 import type { NumberCredentials } from '../providers/index.js'
 import { pgCode } from '../store/handle.js'
 import type { NumberPatch, NumberRow } from '../store/numbers.js'
+import type { Config } from '../config.js'
 import type { Deps } from './deps.js'
 
 // WhatsApp numbers: connect, list, change, disconnect; and the look-ups every other area needs
@@ -300,4 +302,65 @@ export async function webhookNumber(deps: Deps, phoneNumberId: string): Promise<
 /** The numbers of a WABA (template updates are routed by entry.id), cached briefly. */
 export function webhookNumbersOfWaba(deps: Deps, wabaId: string): Promise<WebhookNumber[]> {
   return cached(deps, `w:${wabaId}`, () => deps.store.numbers.byWaba(wabaId))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The built-in emulator's default number (switchboard init)
+
+export function emulatorWanted(config: Pick<Config, 'emulator' | 'production'>): boolean {
+  return config.emulator === 'on' || (config.emulator === 'auto' && !config.production)
+}
+
+/** The built-in emulator's base URL: what numbers on it carry as graph_base_url. */
+export function embeddedEmulatorUrl(config: Pick<Config, 'emulatorPort'>): string {
+  return `http://127.0.0.1:${config.emulatorPort}`
+}
+
+// Display phones for emulator numbers: North American 555-0100…0199 is reserved for fiction, and
+// valid for phone parsers under a real area code (+1 555 itself is not a valid area code).
+const FICTION_AREAS = ['650', '415', '212', '312', '617', '202', '305', '702', '805', '917']
+
+const digits = (n: number): string => {
+  const s = Array.from(randomBytes(n), (b) => String(b % 10)).join('')
+  return s[0] === '0' ? `1${s.slice(1)}` : s
+}
+
+/**
+ * Connects a new number on the built-in emulator to the business (made the default if it is the first)
+ * and registers it with the emulator now when this process runs one; otherwise the server registers it
+ * at its next start.
+ */
+export async function createEmulatorNumber(deps: Deps, businessId: string, name = 'WhatsApp (emulator)'): Promise<NumberRow> {
+  const taken = new Set((await deps.store.numbers.all()).map((n) => n.displayPhoneNumber))
+  let display = ''
+  for (const area of FICTION_AREAS) {
+    for (let i = 0; i < 100 && !display; i++) {
+      const candidate = `+1${area}55501${String(i).padStart(2, '0')}`
+      if (!taken.has(candidate)) display = candidate
+    }
+    if (display) break
+  }
+  if (!display) display = `+1650${digits(7)}`
+  const row = await createNumber(deps, businessId, {
+    displayPhoneNumber: display,
+    name,
+    phoneNumberId: digits(15),
+    wabaId: digits(15),
+    accessToken: `EAAG${randomBytes(24).toString('base64url')}`,
+    appSecret: randomBytes(16).toString('hex'),
+    verifyToken: randomBytes(12).toString('hex'),
+    graphBaseUrl: deps.emulator?.url ?? embeddedEmulatorUrl(deps.config),
+  })
+  if (deps.emulator) {
+    await deps.emulator.register({
+      phoneNumberId: row.phoneNumberId,
+      displayPhoneNumber: row.displayPhoneNumber,
+      wabaId: row.wabaId,
+      accessToken: credentialsFor(deps, row).accessToken,
+      appSecret: appSecretOf(deps, row),
+      name: row.name,
+      throughputMps: row.throughputMps,
+    })
+  }
+  return row
 }

@@ -1,6 +1,7 @@
 import { createApiKey } from './api-keys.js'
 import { createBusiness } from './businesses.js'
 import type { Deps } from './deps.js'
+import { createEmulatorNumber, emulatorWanted } from './numbers.js'
 
 export interface InitResult {
   businessId: string
@@ -13,5 +14,7 @@ export interface InitResult {
 export async function initBusiness(deps: Deps, cmd: { businessName: string }): Promise<InitResult> {
   const business = await createBusiness(deps, { name: cmd.businessName })
   const { secret } = await createApiKey(deps, { businessId: business.id, name: 'admin (init)', scopes: ['admin'] })
-  return { businessId: business.id, apiKey: secret }
+  if (!emulatorWanted(deps.config)) return { businessId: business.id, apiKey: secret }
+  const number = await createEmulatorNumber(deps, business.id)
+  return { businessId: business.id, apiKey: secret, numberId: number.id, numberDisplay: number.displayPhoneNumber }
 }
