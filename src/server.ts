@@ -7,6 +7,7 @@ import { localOpsRoutes } from './api/routes/local-ops.js'
 import type { FastifyPluginAsync } from 'fastify'
 import { startEmbeddedEmulator } from './embedded-emulator.js'
 import { startWebhookDeliverer } from './jobs/webhook-deliverer.js'
+import { buildWeb, webBuildNeeded } from './api/routes/web.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -22,6 +23,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const localToken = newLocalToken()
   let app: FastifyInstance
   try {
+    if (webBuildNeeded()) await buildWeb(runtime.deps.log) // `npm install` builds it; this covers a checkout that skipped it
     app = await buildApp(runtime.deps, { extraRoutes: embedded ? [localOpsRoutes(localToken) as FastifyPluginAsync] : [] })
     await app.listen({ port: config.port, host: config.host })
   } catch (err) {
