@@ -7,6 +7,7 @@ import { localOpsRoutes } from './api/routes/local-ops.js'
 import type { FastifyPluginAsync } from 'fastify'
 import { startEmbeddedEmulator } from './embedded-emulator.js'
 import { startWebhookDeliverer } from './jobs/webhook-deliverer.js'
+import { createJobs } from './jobs/index.js'
 import { buildWeb, webBuildNeeded } from './api/routes/web.js'
 
 export interface RunningServer {
@@ -37,6 +38,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const emulator = await startEmbeddedEmulator(runtime.deps, /:0$/.test(config.publicUrl) ? url.replace('0.0.0.0', '127.0.0.1') : config.publicUrl)
   if (emulator) runtime.deps.emulator = emulator
   const deliverer = await startWebhookDeliverer(runtime.deps)
+  const jobs = createJobs(runtime.deps)
+  await jobs.runner.start()
   if (embedded) writeServerNote(config.dataDir, url.replace('0.0.0.0', '127.0.0.1'), localToken)
   let closing: Promise<void> | null = null
   return {
@@ -47,6 +50,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       closing ??= (async () => {
         await app.close()
         await emulator?.close()
+        await jobs.runner.stop()
         await deliverer.stop()
         await runtime.close()
         if (embedded) removeServerNote(config.dataDir)

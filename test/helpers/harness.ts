@@ -14,6 +14,9 @@ import type { Deps } from '../../src/services/deps.js'
 import { createApiKey } from '../../src/services/api-keys.js'
 import { createBusiness } from '../../src/services/businesses.js'
 import { createTestDatabase, DATABASES, type DbKind, type TestDatabase } from './databases.js'
+import { createJobs, type JobsOptions } from '../../src/jobs/index.js'
+import type { Dispatcher } from '../../src/jobs/index.js'
+import { openDatabase } from '../../src/store/db.js'
 
 export { DATABASES, type DbKind }
 
@@ -49,6 +52,8 @@ export interface TestApp {
   seedBusiness(name?: string): Promise<{ businessId: string; apiKey: string }>
   /** Another key of a business, with just these scopes. */
   keyWith(businessId: string, scopes: string[]): Promise<string>
+  /** The outbox dispatcher, when started with `jobs`. */
+  dispatcher: Dispatcher | null
   close(): Promise<void>
 }
 
@@ -56,6 +61,13 @@ export interface TestAppOptions {
   listen?: boolean
   env?: Record<string, string>
   clock?: () => Date
+  /** Run the background jobs (outbox dispatcher) like `switchboard start` does. */
+  jobs?: boolean | JobsOptions
+  /**
+   * A second app over the same database, as a second process would be: PGlite shares the one
+   * Database object; Postgres opens its own pool on the same database. Closing it leaves the database.
+   */
+  sameDatabaseAs?: TestApp
 }
 
 export async function startTestApp(kind: DbKind, opts: TestAppOptions = {}): Promise<TestApp> {
@@ -68,7 +80,7 @@ export async function startTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
     PORT: '0',
     ...opts.env,
   })
-  const db = await createTestDatabase(kind)
+  const db = opts.sameDatabaseAs ? await sharedDatabase(opts.sameDatabaseAs.db) : await createTestDatabase(kind)
   const log = createLogger(config)
   const deps: Deps = {
     store: createStore(db.database),
@@ -79,6 +91,7 @@ export async function startTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
     providers: createProviderRegistry(),
   }
   const app = await buildApp(deps)
+  const jobs = opts.jobs ? createJobs(deps, opts.jobs === true ? {} : opts.jobs) : null
   let url = ''
   if (opts.listen) {
     await app.listen({ port: 0, host: '127.0.0.1' })
@@ -87,6 +100,7 @@ export async function startTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
   } else {
     await app.ready()
   }
+  await jobs?.runner.start()
   return {
     kind,
     app,
@@ -94,6 +108,7 @@ export async function startTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
     db,
     url,
     config,
+    dispatcher: jobs?.dispatcher ?? null,
     async request(method, path, ro = {}) {
       const headers: Record<string, string> = { ...ro.headers }
       if (ro.key) headers.authorization = `Bearer ${ro.key}`
@@ -117,11 +132,19 @@ export async function startTestApp(kind: DbKind, opts: TestAppOptions = {}): Pro
       return (await createApiKey(deps, { businessId, name: 'test scoped', scopes })).secret
     },
     async close() {
+      await jobs?.runner.stop()
       await app.close()
       await db.close()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/** The database of another TestApp, opened again as another process would (closing it leaves the data). */
+async function sharedDatabase(other: TestDatabase): Promise<TestDatabase> {
+  if (!other.url) return { ...other, close: async () => {} }
+  const database = await openDatabase({ databaseUrl: other.url, dataDir: null, poolSize: 10 })
+  return { kind: other.kind, url: other.url, database, close: () => database.close() }
 }
 
 /** beforeAll/afterAll around one TestApp for a describe block; call the returned getter in tests. */

@@ -13,6 +13,10 @@ import { authRoutes } from './auth.js'
 import { liveRoutes } from './live.js'
 import { webRoutes } from './web.js'
 import { senderRoutes } from './senders.js'
+import { conversationRoutes } from './conversations.js'
+import { messageRoutes } from './messages.js'
+import { templateRoutes } from './templates.js'
+import { windowRoutes } from './window.js'
 
 // Every route plugin, one line per area. Each stays encapsulated (no fastify-plugin wrapper).
 export const routePlugins: FastifyPluginAsync[] = [
@@ -28,6 +32,10 @@ export const routePlugins: FastifyPluginAsync[] = [
   teamRoutes as FastifyPluginAsync,
   authRoutes as FastifyPluginAsync,
   senderRoutes as FastifyPluginAsync,
+  conversationRoutes as FastifyPluginAsync,
+  messageRoutes as FastifyPluginAsync,
+  templateRoutes as FastifyPluginAsync,
+  windowRoutes as FastifyPluginAsync,
   liveRoutes as FastifyPluginAsync,
   webRoutes, // the inbox page; its catch-all GET /* loses to every specific route
 ]

@@ -1,0 +1,262 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { registerGauge } from '../api/plugins/metrics.js'
+import type { NumberCredentials } from '../providers/index.js'
+import type { Deps } from '../services/deps.js'
+import { claimSends, credentialsForDispatch, recordOutcomes, sendClaimed, type ClaimedSend, type SendOutcome } from '../services/dispatch.js'
+import { OUTBOX_CHANNEL } from '../store/messages.js'
+import type { NumberRow } from '../store/numbers.js'
+import { Waker, type Job } from './runner.js'
+
+// The outbox dispatcher. One lane per number with work; each lane claims the heads of its
+// conversations (FOR UPDATE SKIP LOCKED) together with pacing slots from the number's row in
+// number_pacing, sends each message at its slot, and records the outcomes in batches.
+//
+// Rate across processes: coordinated through the database, not divided. Every claim moves the
+// number's shared "next send time" (GCRA) forward by one interval per message, so N processes
+// together send at the number's throughput_mps whatever N is, a process that dies frees its share at
+// once, and no process needs to know how many others there are. The cost is one row update per claim
+// (a claim covers `lookaheadMs` of sends, e.g. 50 messages at 1,000/s), not per message.
+//
+// Wake-ups: NOTIFY from the send's own INSERT statement (delivered at commit), plus a poll that also
+// picks up retries coming due and rows whose lease expired after a crash.
+
+export interface DispatcherOptions {
+  /** Lease owner id; unique per process. */
+  owner?: string
+  pollMs?: number
+  /** How long a claimed row stays ours; longer than a provider call can take (adapter timeout 15 s). */
+  leaseMs?: number
+  /** How far ahead pacing slots are reserved per claim. */
+  lookaheadMs?: number
+  maxBatch?: number
+  /** Pace at this fraction of throughput_mps: headroom for network jitter against the provider's own meter. */
+  rateFactor?: number
+  /** Sends scheduled or running in this process, all numbers together. */
+  maxInFlight?: number
+  /** How long outcomes wait to be written together. */
+  flushMs?: number
+}
+
+export interface Dispatcher extends Job {
+  wake(numberId?: string): void
+  /** Sends handed to the provider by this process since start (accepted, failed or retried). */
+  readonly counters: { attempted: number; accepted: number; failed: number; retried: number }
+}
+
+const NUMBER_REFRESH_MS = 2_000
+
+export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): Dispatcher {
+  const o = {
+    owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    pollMs: options.pollMs ?? 1_000,
+    leaseMs: options.leaseMs ?? 20_000,
+    lookaheadMs: options.lookaheadMs ?? 50,
+    maxBatch: options.maxBatch ?? 200,
+    rateFactor: options.rateFactor ?? 0.99,
+    maxInFlight: options.maxInFlight ?? 1_000,
+    flushMs: options.flushMs ?? 5,
+  }
+  const lanes = new Map<string, NumberLane>()
+  const counters = { attempted: 0, accepted: 0, failed: 0, retried: 0 }
+  let inFlight = 0
+  const capacity = new Waker()
+  let stopping = false
+  let unlisten: (() => Promise<void>) | null = null
+  let pollTimer: NodeJS.Timeout | null = null
+
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+  class NumberLane {
+    readonly waker = new Waker()
+    private number: NumberRow | null = null
+    private creds: NumberCredentials | null = null
+    private loadedAt = 0
+    /** Claimed rows whose slot has not come yet: given back untouched on stop. */
+    private readonly scheduled = new Map<string, NodeJS.Timeout>()
+    private running = 0
+    private outcomes: SendOutcome[] = []
+    private flushTimer: NodeJS.Timeout | null = null
+    private flushing: Promise<void> = Promise.resolve()
+    readonly done: Promise<void>
+
+    constructor(readonly numberId: string) {
+      this.done = this.loop()
+    }
+
+    private async refresh(): Promise<NumberRow | null> {
+      if (this.number && Date.now() - this.loadedAt < NUMBER_REFRESH_MS) return this.number
+      this.number = await deps.store.numbers.byId(this.numberId)
+      this.creds = this.number ? credentialsForDispatch(deps, this.number) : null
+      this.loadedAt = Date.now()
+      return this.number
+    }
+
+    private async loop(): Promise<void> {
+      let ensured = false
+      while (!stopping) {
+        try {
+          const number = await this.refresh()
+          if (!number) {
+            await this.waker.sleep(null)
+            continue
+          }
+          if (!ensured) {
+            await deps.store.outbox.ensurePacing(this.numberId)
+            ensured = true
+          }
+          if (number.status === 'disconnected') {
+            // Its queue waits for a new token (PATCH /v1/numbers/:id reconnects it).
+            await this.waker.sleep(o.pollMs * 5)
+            continue
+          }
+          if (inFlight >= o.maxInFlight) {
+            await capacity.sleep(o.pollMs)
+            continue
+          }
+          const res = await claimSends(deps, {
+            numberId: this.numberId,
+            owner: o.owner,
+            leaseMs: o.leaseMs,
+            lookaheadMs: o.lookaheadMs,
+            maxBatch: Math.min(o.maxBatch, o.maxInFlight - inFlight),
+            rateFactor: o.rateFactor,
+          })
+          if (stopping) {
+            await deps.store.outbox.release(res.sends.map((s) => s.message.id), o.owner)
+            break
+          }
+          if (res.sends.length > 0) {
+            for (const s of res.sends) this.schedule(s)
+            // Claim again when about half the reserved lookahead is left.
+            await sleep(Math.max(0, res.sends[res.sends.length - 1].sendInMs - o.lookaheadMs / 2))
+            continue
+          }
+          const wait = res.paceWaitMs > 0 ? res.paceWaitMs : res.nextDueInMs === null ? null : Math.min(Math.max(res.nextDueInMs, o.flushMs), o.pollMs)
+          await this.waker.sleep(wait)
+        } catch (err) {
+          if (stopping) break
+          deps.log.error({ err, numberId: this.numberId }, 'dispatcher: lane failed; retrying')
+          await this.waker.sleep(o.pollMs)
+        }
+      }
+    }
+
+    private schedule(s: ClaimedSend): void {
+      inFlight++
+      const t = setTimeout(() => {
+        this.scheduled.delete(s.message.id)
+        void this.send(s)
+      }, s.sendInMs)
+      this.scheduled.set(s.message.id, t)
+    }
+
+    private async send(s: ClaimedSend): Promise<void> {
+      this.running++
+      counters.attempted++
+      const number = this.number
+      const creds = this.creds
+      let outcome: SendOutcome
+      if (!number || !creds) outcome = { kind: 'retry', messageId: s.message.id, delayMs: 1000, error: { code: 'number_missing' } }
+      else outcome = await sendClaimed(deps, number, creds, s)
+      this.running--
+      if (outcome.kind === 'accepted') counters.accepted++
+      else if (outcome.kind === 'failed') counters.failed++
+      else counters.retried++
+      this.outcomes.push(outcome)
+      if (this.outcomes.length >= 100) this.flush()
+      else this.flushTimer ??= setTimeout(() => this.flush(), o.flushMs)
+    }
+
+    /** Writes outcomes in order; one flush at a time per lane. */
+    flush(): Promise<void> {
+      if (this.flushTimer) clearTimeout(this.flushTimer)
+      this.flushTimer = null
+      const batch = this.outcomes
+      this.outcomes = []
+      if (batch.length === 0) return this.flushing
+      this.flushing = this.flushing.then(async () => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await recordOutcomes(deps, this.numberId, batch)
+            break
+          } catch (err) {
+            // The provider took these messages; losing the record would resend them after the lease.
+            deps.log.error({ err, numberId: this.numberId, attempt }, 'dispatcher: could not record outcomes; retrying')
+            if (attempt >= 20) return
+            await sleep(Math.min(5_000, 100 * 2 ** attempt))
+          }
+        }
+        inFlight -= batch.length
+        capacity.wake()
+        // The next messages of those conversations are heads now.
+        this.waker.wake()
+      })
+      return this.flushing
+    }
+
+    async stop(): Promise<void> {
+      this.waker.wake()
+      const unsent = [...this.scheduled.keys()]
+      for (const t of this.scheduled.values()) clearTimeout(t)
+      this.scheduled.clear()
+      inFlight -= unsent.length
+      await deps.store.outbox.release(unsent, o.owner).catch((err: unknown) => deps.log.warn({ err }, 'dispatcher: release failed; leases will expire'))
+      await this.done
+      while (this.running > 0) await sleep(10)
+      await this.flush()
+    }
+  }
+
+  function lane(numberId: string): NumberLane {
+    let l = lanes.get(numberId)
+    if (!l) {
+      l = new NumberLane(numberId)
+      lanes.set(numberId, l)
+    }
+    return l
+  }
+
+  async function poll(): Promise<void> {
+    try {
+      for (const id of await deps.store.outbox.numbersWithWork()) lane(id).waker.wake()
+    } catch (err) {
+      if (!stopping) deps.log.warn({ err }, 'dispatcher: poll failed')
+    }
+    if (!stopping) {
+      pollTimer = setTimeout(() => void poll(), o.pollMs)
+      pollTimer.unref()
+    }
+  }
+
+  registerGauge('switchboard_outbox_queued', 'Outbound messages waiting in the outbox, by number and lane (in flight included).', async () =>
+    (await deps.store.outbox.depths()).map((d) => ({ labels: { number_id: d.numberId, lane: d.lane }, value: d.queued })),
+  )
+  registerGauge('switchboard_outbox_in_flight', 'Outbox rows leased by a dispatcher (being sent), by number and lane.', async () =>
+    (await deps.store.outbox.depths()).map((d) => ({ labels: { number_id: d.numberId, lane: d.lane }, value: d.inFlight })),
+  )
+
+  return {
+    name: 'outbox-dispatcher',
+    counters,
+    wake(numberId) {
+      if (numberId) lane(numberId).waker.wake()
+      else for (const l of lanes.values()) l.waker.wake()
+    },
+    async start() {
+      stopping = false
+      unlisten = await deps.store.database.listen(OUTBOX_CHANNEL, (payload) => {
+        if (!stopping && payload) lane(payload).waker.wake()
+      })
+      await poll()
+    },
+    async stop() {
+      stopping = true
+      if (pollTimer) clearTimeout(pollTimer)
+      capacity.wake()
+      await unlisten?.().catch(() => {})
+      await Promise.all([...lanes.values()].map((l) => l.stop()))
+      lanes.clear()
+    },
+  }
+}
