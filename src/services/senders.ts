@@ -12,7 +12,6 @@ import {
   mayDelete,
   mayEdit,
   messagingVerdict,
-  stateRank,
   transition,
   type SenderAction,
   type SenderState,
@@ -246,19 +245,6 @@ const isCursor = (v: Record<string, unknown>): v is SenderCursor =>
   isUuid(v.id) &&
   (v.c === 'STATE' ? Number.isInteger(v.v) : typeof v.v === 'string' && (v.c === 'NAME' || !Number.isNaN(Date.parse(v.v))))
 
-function sortKey(s: SenderRow, column: SenderSortColumn): string | number {
-  switch (column) {
-    case 'CREATED':
-      return s.createdAt.toISOString()
-    case 'MODIFIED':
-      return s.modifiedAt.toISOString()
-    case 'NAME':
-      return s.displayName.toLowerCase()
-    case 'STATE':
-      return stateRank(stateOf(s))
-  }
-}
-
 export async function listSenders(deps: Deps, businessId: string, q: SenderListQuery): Promise<SenderPage> {
   const column = q.sortColumn ?? 'CREATED'
   const direction = q.sortDirection ?? 'DESC'
@@ -276,10 +262,10 @@ export async function listSenders(deps: Deps, businessId: string, q: SenderListQ
     deps.store.senders.list(filter, { column, direction }, after, q.pageSize + 1),
     deps.store.senders.count(filter),
   ])
-  const items = rows.slice(0, q.pageSize)
-  const last = items[items.length - 1]
-  const next = rows.length > q.pageSize && last ? encodePageToken({ c: column, d: direction, v: sortKey(last, column), id: last.id }) : undefined
-  return { items, next, totalSize }
+  const page = rows.slice(0, q.pageSize)
+  const last = page[page.length - 1]
+  const next = rows.length > q.pageSize && last ? encodePageToken({ c: column, d: direction, v: last.key, id: last.row.id }) : undefined
+  return { items: page.map((r) => r.row), next, totalSize }
 }
 
 export async function senderEvents(deps: Deps, businessId: string, id: string) {

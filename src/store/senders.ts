@@ -121,19 +121,34 @@ export function sendersRepo(h: Handle) {
       return s ?? null
     },
 
-    async list(f: SenderFilter, sort: { column: SenderSortColumn; direction: SortDirection }, after: SenderKey | undefined, limit: number): Promise<SenderRow[]> {
+    /**
+     * One page in the given order, each row with its sort key as the database computed it (the page
+     * token must hold exactly that value: lower() may case-fold differently from JavaScript).
+     */
+    async list(
+      f: SenderFilter,
+      sort: { column: SenderSortColumn; direction: SortDirection },
+      after: SenderKey | undefined,
+      limit: number,
+    ): Promise<Array<{ row: SenderRow; key: string | number }>> {
       const key = SORT_KEYS[sort.column]
       const dir = sort.direction === 'ASC' ? sql`ASC` : sql`DESC`
       const cmp = sort.direction === 'ASC' ? sql`>` : sql`<`
       const conds = [where(f)]
       if (after) conds.push(sql`(${key}, s.id) ${cmp} (${keyParam(sort.column, after.value)}, ${after.id}::uuid)`)
-      // Ids first, then whole rows through Drizzle, so columns come back typed (Dates, jsonb) on both drivers.
-      const ids = await h.rows<RawSender>(sql`
-        SELECT s.id FROM senders s
+      // Ids and keys first, then whole rows through Drizzle, so columns come back typed (Dates, jsonb) on both drivers.
+      const page = await h.rows<{ id: string; k: string | number }>(sql`
+        SELECT s.id, ${key} AS k FROM senders s
         WHERE ${sql.join(conds, sql` AND `)}
         ORDER BY ${key} ${dir}, s.id ${dir}
         LIMIT ${limit}`)
-      return byIds(ids.map((r) => r.id))
+      const rows = await byIds(page.map((r) => r.id))
+      return rows.map((row, i) => {
+        const k = page[i].k
+        // Times are carried as ISO strings from the typed row (raw timestamptz text differs by driver).
+        const value = sort.column === 'CREATED' ? row.createdAt.toISOString() : sort.column === 'MODIFIED' ? row.modifiedAt.toISOString() : sort.column === 'STATE' ? Number(k) : String(k)
+        return { row, key: value }
+      })
     },
 
     async count(f: SenderFilter): Promise<number> {
