@@ -117,8 +117,10 @@ export function outboxRepo(h: Handle) {
       // Nothing claimed: say when to look again (a retry coming due, or the pacing budget refilling).
       const [w] = await h.rows<{ due_ms: unknown; pace_ms: unknown }>(sql`
         SELECT
-          (SELECT extract(epoch FROM (min(greatest(available_at, coalesce(locked_until, available_at))) - clock_timestamp())) * 1000
-             FROM outbox WHERE number_id = ${o.numberId}::uuid) AS due_ms,
+          (SELECT extract(epoch FROM (min(greatest(ob.available_at, coalesce(ob.locked_until, ob.available_at))) - clock_timestamp())) * 1000
+             FROM outbox ob WHERE ob.number_id = ${o.numberId}::uuid
+               -- Heads only: a later row of a conversation is due when its head is done, not before.
+               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation_id = ob.conversation_id AND p.seq < ob.seq)) AS due_ms,
           (SELECT extract(epoch FROM (tat - make_interval(secs => ${o.lookaheadMs / 1000}::float8) - clock_timestamp())) * 1000
              FROM number_pacing WHERE number_id = ${o.numberId}::uuid) AS pace_ms`)
       return {
