@@ -12,6 +12,7 @@ commands:
   init --business <name>        create a business and its admin API key [--json]
   migrate                       apply database migrations and exit
   keys create|list|revoke       manage API keys
+  contacts import|export        import contacts from CSV (with progress), or export them as CSV
   emulator                      run the WhatsApp Cloud API emulator on its own (EMULATOR_PORT)
 
 Configuration is by environment variables; see the README.`
@@ -23,6 +24,7 @@ const commands: Record<string, () => Promise<Command>> = {
   init: async () => (await import('./init.js')).initCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   keys: async () => (await import('./keys.js')).keysCommand,
+  contacts: async () => (await import('./contacts.js')).contactsCommand,
   emulator: async () => (await import('./emulator.js')).emulatorCommand,
 }
 

@@ -4,6 +4,8 @@ import { Type } from 'typebox'
 import { UnsupportedMediaTypeError } from '../../domain/errors.js'
 import { exportContactsCsv } from '../../services/contact-export.js'
 import { getContactImport, MAX_IMPORT_BYTES, startContactImport } from '../../services/contact-import.js'
+// Registers the contacts CLI operations with the server that serves these routes.
+import '../../services/contact-ops.js'
 import { contactFilterQuery, contactQueryFrom, fieldFilterOptions } from '../contact-query.js'
 import { principalOf } from '../plugins/auth.js'
 import { Envelope, IdParams } from '../schemas.js'
