@@ -28,9 +28,10 @@ export function contactWhere(f: ContactFilter, after?: TimeKey): SQL {
   if (f.search && f.search.trim()) {
     const s = f.search.trim()
     const digits = s.replace(/\D/g, '')
-    const byName = sql`c.name ILIKE ${`%${likeEscape(s)}%`}`
-    // Phones are stored as E.164, so "+1 (415) 555" is searched as its digits.
-    parts.push(digits.length >= 2 ? sql`(${byName} OR c.phone LIKE ${`%${digits}%`})` : byName)
+    // Text with letters can only be a name; digits (with any formatting: "+1 (415) 555") only a phone,
+    // stored as E.164. Searching one column lets the planner use that column's trigram index alone.
+    if (/\p{L}/u.test(s) || digits.length < 2) parts.push(sql`c.name ILIKE ${`%${likeEscape(s)}%`}`)
+    else parts.push(sql`c.phone LIKE ${`%${digits}%`}`)
   }
   if (f.tags) {
     if (f.tags.impossible) parts.push(sql`false`)

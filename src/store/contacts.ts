@@ -168,9 +168,10 @@ export function contactsRepo(h: Handle) {
           updated_at = excluded.updated_at
         RETURNING c.id, c.phone, (c.xmax = 0) AS created`)
     },
+    /** Newest first. NULLS LAST matches contacts_business_created_idx, so a page reads only its rows. */
     async list(filter: ContactFilter, after: TimeKey | undefined, limit: number): Promise<ContactRow[]> {
       const rows = await h.rows<RawContact>(
-        sql`SELECT c.*, false AS created FROM contacts c WHERE ${contactWhere(filter, after)} ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit}`,
+        sql`SELECT c.*, false AS created FROM contacts c WHERE ${contactWhere(filter, after)} ORDER BY c.created_at DESC NULLS LAST, c.id DESC NULLS LAST LIMIT ${limit}`,
       )
       return rows.map(fromRaw)
     },
