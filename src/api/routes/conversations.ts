@@ -31,9 +31,10 @@ const PatchBody = Type.Object(
   {
     status: Type.Optional(literals(CONVERSATION_STATUSES)),
     mode: Type.Optional(literals(CONVERSATION_MODES)),
-    assignee_id: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'A member of this business, or null to unassign.' })),
-    team_id: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'A team of this business, or null.' })),
-    folder: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    // Null first: with type coercion on, a string branch tried first would turn null into "".
+    assignee_id: Type.Optional(Type.Union([Type.Null(), Type.String()], { description: 'A member of this business, or null to unassign.' })),
+    team_id: Type.Optional(Type.Union([Type.Null(), Type.String()], { description: 'A team of this business, or null.' })),
+    folder: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 64 })])),
   },
   { additionalProperties: false, minProperties: 1 },
 )
