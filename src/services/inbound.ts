@@ -152,9 +152,13 @@ async function ingest(deps: Deps, routed: Routed[], receipt: WebhookReceipt): Pr
   let inserted: string[] = []
   let pending: Array<{ number_id: string; wamid: string }> = []
 
+  const events: string[] = []
   const run = async (repos: Repositories): Promise<void> => {
+    events.length = 0
     if (p.messages.length) {
-      inserted = (await repos.inbound.ingestMessages(p.messages, now)).inserted
+      const res = await repos.inbound.ingestMessages(p.messages, now)
+      inserted = res.inserted
+      for (const c of res.conversations) events.push(event(c.business_id, c.id, 'message.received'))
       const fresh = new Set(inserted)
       if (p.sameBatchReplies.length) await repos.inbound.linkReplies(p.sameBatchReplies.filter((id) => fresh.has(id)))
       // Reactions apply once (a retried webhook is a duplicate and changes nothing), oldest first.
@@ -170,7 +174,11 @@ async function ingest(deps: Deps, routed: Routed[], receipt: WebhookReceipt): Pr
       }
       if (p.userIdLinks.length) await repos.inbound.linkUserIds(p.userIdLinks)
     }
-    if (p.statuses.length) pending = (await repos.statuses.ingest(p.statuses, p.effects, now)).pending
+    if (p.statuses.length) {
+      const res = await repos.statuses.ingest(p.statuses, p.effects, now)
+      pending = res.pending
+      for (const c of res.changed) events.push(event(c.business_id, c.conversation_id, 'message.status'))
+    }
     for (const t of p.templates) {
       const status = templateStatusOf(t.event)
       const changed = await repos.inbound.applyTemplateStatus({
@@ -188,6 +196,7 @@ async function ingest(deps: Deps, routed: Routed[], receipt: WebhookReceipt): Pr
 
   await withRetry(deps, () => (needsTx ? deps.store.tx(run) : run(deps.store)))
   receipt.newMessages = inserted.length
+  queueEvents(deps, events)
 
   // A status stored just as the dispatcher records its wamid could miss it both ways; one more look
   // after our commit closes that gap (the dispatcher's own look runs after its commit).
@@ -196,6 +205,32 @@ async function ingest(deps: Deps, routed: Routed[], receipt: WebhookReceipt): Pr
   for (const [numberId, wamids] of byNumber) await applyPendingStatuses(deps.store, numberId, wamids)
 
   await optOuts(deps, p, inserted)
+}
+
+const event = (businessId: string, conversationId: string, kind: string): string =>
+  JSON.stringify({ business_id: businessId, conversation_id: conversationId, kind })
+
+// Live-inbox notifications go out after commit, gathered for a few milliseconds into one statement.
+// Why not NOTIFY inside the ingest transaction: Postgres holds a global lock on the notification queue
+// from the notifying commit's start to its end, which serialises every concurrent commit behind one
+// WAL flush at a time and cut ingest throughput several-fold. A crash in those milliseconds loses only
+// a live refresh; the messages themselves are committed.
+const NOTIFY_DELAY_MS = 25
+const notifiers = new WeakMap<object, { queue: string[]; timer: NodeJS.Timeout | null }>()
+
+function queueEvents(deps: Deps, events: string[]): void {
+  if (events.length === 0) return
+  let n = notifiers.get(deps.store)
+  if (!n) notifiers.set(deps.store, (n = { queue: [], timer: null }))
+  const state = n
+  for (const e of events) if (!state.queue.includes(e) || state.queue.length > 500) state.queue.push(e)
+  if (state.timer) return
+  state.timer = setTimeout(() => {
+    state.timer = null
+    const batch = state.queue.splice(0)
+    deps.store.inbound.notify(batch).catch((err) => deps.log.warn({ err }, 'could not send live-inbox notifications'))
+  }, NOTIFY_DELAY_MS)
+  state.timer.unref()
 }
 
 /** Retries the ingest when it lost a race with a concurrent webhook (every statement is idempotent). */
@@ -436,7 +471,9 @@ export async function applyPendingStatuses(store: Pick<Repositories, 'statuses'>
     const e = statusEffect(numberId, w, list.map((r) => ({ status: r.status, at: r.occurred_at, errors: (r.errors as ProviderIssue[] | null) ?? null })))
     if (e) effects.push(e)
   }
-  return store.statuses.applyEffects(effects)
+  const { marked, changed } = await store.statuses.applyEffects(effects)
+  await store.statuses.notify(changed.map((c) => event(c.business_id, c.conversation_id, 'message.status')))
+  return marked
 }
 
 // ---------------------------------------------------------------------------------------------

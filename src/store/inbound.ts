@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Handle } from './handle.js'
+import { notifyEvents } from './statuses.js'
 
 // Ingest of inbound WhatsApp messages: contacts, conversations, messages and media of a whole webhook
 // POST in ONE SQL statement (one round trip, atomic on its own), fed by a single JSON parameter.
@@ -54,11 +55,14 @@ export interface IngestResult {
 interface RawIngest {
   inserted: string[] | null
   conversations: Array<{ id: string; business_id: string; created: boolean }> | null
-  notified: number
+  media: number
 }
 
 export function inboundRepo(h: Handle) {
   return {
+    /** Live-inbox notifications on sb_events, several in one statement. */
+    notify: (payloads: string[]) => notifyEvents(h, payloads),
+
     async ingestMessages(rows: InboundMessageRow[], now: Date): Promise<IngestResult> {
       if (rows.length === 0) return { inserted: [], conversations: [] }
       const at = now.toISOString()
@@ -154,16 +158,11 @@ md AS (
     COALESCE(km.media_mime, 'application/octet-stream'), km.media_sha256, km.media_filename, ${at}::timestamptz
   FROM mi JOIN km ON km.id = mi.id WHERE km.media_id IS NOT NULL
   RETURNING id
-),
-nt AS (
-  -- Delivered by Postgres at commit, so listeners never see a change that did not commit.
-  SELECT pg_notify('sb_events', json_build_object('business_id', business_id, 'conversation_id', id, 'kind', 'message.received')::text)::text AS x
-  FROM cv
 )
 SELECT
   (SELECT json_agg(id) FROM mi) AS inserted,
   (SELECT json_agg(json_build_object('id', id, 'business_id', business_id, 'created', created)) FROM cv) AS conversations,
-  (SELECT count(x) FROM nt)::int + (SELECT count(*) FROM md)::int AS notified`)
+  (SELECT count(*) FROM md)::int AS media`)
       return { inserted: r?.inserted ?? [], conversations: r?.conversations ?? [] }
     },
 

@@ -32,6 +32,11 @@ export interface StatusEffect {
   error: Record<string, unknown> | null
 }
 
+export interface ChangedConversation {
+  business_id: string
+  conversation_id: string
+}
+
 export interface PendingStatus {
   number_id: string
   wamid: string
@@ -63,22 +68,29 @@ upd AS (
       OR (w.delivered_at IS NOT NULL AND m.delivered_at IS NULL)
       OR (w.read_at IS NOT NULL AND m.read_at IS NULL))
   RETURNING m.business_id, m.conversation_id
-),
-nt AS (
-  SELECT pg_notify('sb_events', json_build_object('business_id', business_id, 'conversation_id', conversation_id, 'kind', 'message.status')::text)::text AS x
-  FROM (SELECT DISTINCT business_id, conversation_id FROM upd) d
 )`
+}
+
+/** Channel of the live-inbox events; payloads are small JSON objects (business_id, conversation_id, kind). */
+export const EVENTS_CHANNEL = 'sb_events'
+
+/** Several notifications in one statement (inside a transaction, Postgres delivers them at commit). */
+export async function notifyEvents(h: Handle, payloads: string[]): Promise<void> {
+  if (payloads.length === 0) return
+  await h.rows(sql`SELECT pg_notify(${EVENTS_CHANNEL}, p)::text FROM jsonb_array_elements_text(${JSON.stringify(payloads)}::jsonb) AS p`)
 }
 
 export function statusesRepo(h: Handle) {
   return {
+    notify: (payloads: string[]) => notifyEvents(h, payloads),
+
     /**
      * Stores the statuses (once each) and applies their effects to the messages that exist. Returns
      * the (number, wamid) pairs whose message was not found: they wait for `applyPending`.
      */
-    async ingest(rows: StatusRow[], effects: StatusEffect[], now: Date): Promise<{ stored: number; pending: Array<{ number_id: string; wamid: string }> }> {
-      if (rows.length === 0) return { stored: 0, pending: [] }
-      const [r] = await h.rows<{ stored: number; pending: Array<{ number_id: string; wamid: string }> | null; n: number }>(sql`
+    async ingest(rows: StatusRow[], effects: StatusEffect[], now: Date): Promise<{ stored: number; pending: Array<{ number_id: string; wamid: string }>; changed: ChangedConversation[] }> {
+      if (rows.length === 0) return { stored: 0, pending: [], changed: [] }
+      const [r] = await h.rows<{ stored: number; pending: Array<{ number_id: string; wamid: string }> | null; changed: ChangedConversation[] | null }>(sql`
 WITH k AS (
   SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS k(
     number_id uuid, wamid text, status text, occurred_at timestamptz, errors jsonb, pricing jsonb)
@@ -96,8 +108,8 @@ ins AS (
 SELECT
   (SELECT count(*) FROM ins)::int AS stored,
   (SELECT json_agg(DISTINCT jsonb_build_object('number_id', number_id, 'wamid', provider_message_id)) FROM ins WHERE applied = 0) AS pending,
-  (SELECT count(x) FROM nt)::int AS n`)
-      return { stored: r?.stored ?? 0, pending: r?.pending ?? [] }
+  (SELECT json_agg(DISTINCT jsonb_build_object('business_id', business_id, 'conversation_id', conversation_id)) FROM upd) AS changed`)
+      return { stored: r?.stored ?? 0, pending: r?.pending ?? [], changed: r?.changed ?? [] }
     },
 
     /** Statuses of these wamids still waiting for their message. */
@@ -110,9 +122,9 @@ SELECT
     },
 
     /** Applies folded effects of waiting statuses, and marks them applied where the message now exists. */
-    async applyEffects(effects: StatusEffect[]): Promise<number> {
-      if (effects.length === 0) return 0
-      const [r] = await h.rows<{ marked: number; n: number }>(sql`
+    async applyEffects(effects: StatusEffect[]): Promise<{ marked: number; changed: ChangedConversation[] }> {
+      if (effects.length === 0) return { marked: 0, changed: [] }
+      const [r] = await h.rows<{ marked: number; changed: ChangedConversation[] | null }>(sql`
 WITH ${effectsCte(effects)},
 found AS (SELECT m.number_id, m.provider_message_id FROM messages m JOIN w ON m.number_id = w.number_id AND m.provider_message_id = w.wamid),
 mark AS (
@@ -120,8 +132,9 @@ mark AS (
   WHERE s.number_id = f.number_id AND s.provider_message_id = f.provider_message_id AND s.applied = 0
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM mark)::int AS marked, (SELECT count(x) FROM nt)::int AS n`)
-      return r?.marked ?? 0
+SELECT (SELECT count(*) FROM mark)::int AS marked,
+  (SELECT json_agg(DISTINCT jsonb_build_object('business_id', business_id, 'conversation_id', conversation_id)) FROM upd) AS changed`)
+      return { marked: r?.marked ?? 0, changed: r?.changed ?? [] }
     },
   }
 }
