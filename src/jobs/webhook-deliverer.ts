@@ -11,8 +11,8 @@ import type { ClaimedDelivery } from '../store/webhooks.js'
 // work), POSTs them signed, records each attempt, and retries with backoff until the endpoint has
 // failed for `webhookGiveUpMs`, when it is disabled and says why. Rows survive restarts.
 
-const BATCH = 64
-const CONCURRENCY = 32
+const BATCH = 200
+const CONCURRENCY = 64
 const CLAIM_MS = 60_000
 const IDLE_POLL_MS = 1_000
 const MAX_BACKOFF_MS = 60 * 60 * 1000
@@ -31,7 +31,10 @@ async function addressAllowed(deps: Deps, url: URL): Promise<boolean> {
   return !addresses.some(isPrivateAddress)
 }
 
-async function deliverOne(deps: Deps, d: ClaimedDelivery): Promise<void> {
+type Success = { attemptId: string; deliveryId: string; at: Date; statusCode: number; latencyMs: number }
+
+/** Delivers one; a success is returned for batch bookkeeping, a failure is recorded at once. */
+async function deliverOne(deps: Deps, d: ClaimedDelivery): Promise<Success | null> {
   const now = deps.clock()
   const body = JSON.stringify({
     id: d.eventId,
@@ -70,10 +73,7 @@ async function deliverOne(deps: Deps, d: ClaimedDelivery): Promise<void> {
   }
   const latencyMs = Date.now() - started
   const at = deps.clock()
-  if (!error) {
-    await deps.store.webhooks.recordAttempt({ id: newId(), deliveryId: d.id, at, statusCode, error: null, latencyMs, outcome: 'succeeded', nextAttemptAt: null })
-    return
-  }
+  if (!error) return { attemptId: newId(), deliveryId: d.id, at, statusCode: statusCode as number, latencyMs }
   const givingUp = at.getTime() - d.createdAt.getTime() >= deps.config.webhookGiveUpMs
   const next = givingUp ? null : new Date(at.getTime() + backoffMs(d.attempts + 1, deps.config.webhookRetryBaseMs, MAX_BACKOFF_MS))
   await deps.store.tx(async (s) => {
@@ -83,6 +83,7 @@ async function deliverOne(deps: Deps, d: ClaimedDelivery): Promise<void> {
       await s.webhooks.disableEndpoint(d.endpointId, `Deliveries kept failing for ${hours >= 1 ? `${hours} hours` : 'the retry period'} (last: ${error}); fix the receiver and enable the endpoint again.`, at)
     }
   })
+  return null
 }
 
 export async function startWebhookDeliverer(deps: Deps): Promise<Deliverer> {
@@ -93,13 +94,20 @@ export async function startWebhookDeliverer(deps: Deps): Promise<Deliverer> {
   async function tick(): Promise<number> {
     const now = deps.clock()
     const claimed = await deps.store.webhooks.claimDue(now, new Date(now.getTime() + CLAIM_MS), BATCH)
+    const successes: Success[] = []
     for (const d of claimed) {
       while (inFlight.size >= CONCURRENCY) await Promise.race(inFlight)
       const p: Promise<void> = deliverOne(deps, d)
+        .then((ok) => {
+          if (ok) successes.push(ok)
+        })
         .catch((err) => deps.log.error({ err, delivery_id: d.id }, 'webhook delivery bookkeeping failed'))
         .finally(() => inFlight.delete(p))
       inFlight.add(p)
     }
+    await Promise.allSettled([...inFlight])
+    // If this write fails the claims expire and the deliveries go again: at-least-once, as documented.
+    await deps.store.webhooks.recordSuccesses(successes)
     return claimed.length
   }
 

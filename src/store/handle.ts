@@ -22,3 +22,17 @@ export function pgCode(err: unknown): string | undefined {
   }
   return undefined
 }
+
+/**
+ * A Postgres array literal for one bound parameter (`${pgArray(ids)}::uuid[]`). Drizzle expands a JS
+ * array into a list of parameters, and the two drivers serialise array parameters differently, so
+ * arrays travel as one text literal that Postgres parses the same way on both.
+ */
+export function pgArray(values: ReadonlyArray<string | number | boolean | null>): string {
+  const items = values.map((v) => {
+    if (v === null) return 'NULL'
+    if (typeof v !== 'string') return String(v)
+    return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+  })
+  return `{${items.join(',')}}`
+}

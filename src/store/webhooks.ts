@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
 import { toDate } from './db.js'
-import type { Handle } from './handle.js'
+import { pgArray, type Handle } from './handle.js'
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from './schema/index.js'
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect
@@ -151,6 +151,21 @@ export function webhooksRepo(h: Handle) {
         .where(eq(webhookDeliveries.id, a.deliveryId))
     },
 
+    /** Records many successful first-try-or-later deliveries in two statements (the hot path). */
+    async recordSuccesses(rows: Array<{ attemptId: string; deliveryId: string; at: Date; statusCode: number; latencyMs: number }>): Promise<void> {
+      if (rows.length === 0) return
+      await h.db.insert(webhookAttempts).values(
+        rows.map((r) => ({ id: r.attemptId, deliveryId: r.deliveryId, attemptedAt: r.at, statusCode: r.statusCode, error: null, latencyMs: r.latencyMs })),
+      )
+      const at = rows[rows.length - 1].at
+      await h.db.execute(sql`
+        UPDATE webhook_deliveries d SET status = 'succeeded', attempts = d.attempts + 1, next_attempt_at = NULL,
+          locked_until = NULL, last_status_code = v.code, last_error = NULL, last_latency_ms = v.latency, updated_at = ${at}
+        FROM unnest(${pgArray(rows.map((r) => r.deliveryId))}::uuid[], ${pgArray(rows.map((r) => r.statusCode))}::int[], ${pgArray(rows.map((r) => r.latencyMs))}::int[])
+          AS v(id, code, latency)
+        WHERE d.id = v.id`)
+    },
+
     /** After 24 hours of failures the endpoint is switched off, saying why; its pending rows stop. */
     async disableEndpoint(endpointId: string, reason: string, at: Date): Promise<void> {
       await h.db
@@ -188,7 +203,7 @@ export function webhooksRepo(h: Handle) {
       return h.db
         .select()
         .from(webhookAttempts)
-        .where(sql`${webhookAttempts.deliveryId} IN ${deliveryIds}`)
+        .where(sql`${webhookAttempts.deliveryId} = ANY(${pgArray(deliveryIds)}::uuid[])`)
         .orderBy(webhookAttempts.attemptedAt)
     },
 
