@@ -23,13 +23,15 @@ export type SendOutcome =
   | { kind: 'retry'; messageId: string; delayMs: number; error: Record<string, unknown> }
 
 /**
- * Exponential backoff with full jitter, never sooner than the provider asked (Retry-After, or the
- * adapter's hint for 130429/131056): attempt 1 → up to 1 s, 2 → 2 s, … capped at 5 minutes.
+ * Exponential backoff with jitter (attempt 1 → 0.5–1 s, 2 → 1–2 s, … capped at 5 minutes), never sooner
+ * than the provider asked (Retry-After, or the adapter's hint for 130429/131056). A hint gets up to 25%
+ * jitter of its own, so messages refused together do not all come back in the same millisecond.
  */
 export function retryDelayMs(attempt: number, hintMs: number | null, random: () => number = Math.random): number {
   const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempt - 1))
-  const jittered = Math.round(ceiling * (0.5 + random() / 2))
-  return Math.max(hintMs ?? 0, jittered)
+  const r = random()
+  const jittered = Math.round(ceiling * (0.5 + r / 2))
+  return hintMs ? Math.max(Math.round(hintMs * (1 + r / 4)), jittered) : jittered
 }
 
 export function claimSends(deps: Deps, o: ClaimOptions): Promise<ClaimResult> {

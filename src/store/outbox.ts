@@ -78,8 +78,10 @@ export function outboxRepo(h: Handle) {
           FROM numbers n WHERE n.id = ${o.numberId}::uuid
         ),
         budget AS (
-          SELECT CASE WHEN rate.number_status = 'disconnected' THEN 0 ELSE
-            greatest(0, least(${o.maxBatch}::int,
+          -- Slots that fit before now + lookahead; at least one once the next slot is within the
+          -- lookahead, so a slow number (one slot per 100 ms) still gets its sends.
+          SELECT CASE WHEN rate.number_status = 'disconnected' OR greatest(p.tat, clock.now) > clock.now + make_interval(secs => ${o.lookaheadMs / 1000}::float8) THEN 0 ELSE
+            greatest(1, least(${o.maxBatch}::int,
               floor(extract(epoch FROM (clock.now + make_interval(secs => ${o.lookaheadMs / 1000}::float8) - greatest(p.tat, clock.now)))
                     / extract(epoch FROM rate.step))::int)) END AS k
           FROM number_pacing p, clock, rate WHERE p.number_id = ${o.numberId}::uuid
