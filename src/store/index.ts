@@ -6,6 +6,7 @@ import { idempotencyRepo } from './idempotency.js'
 import { numbersRepo } from './numbers.js'
 import { inboundRepo } from './inbound.js'
 import { statusesRepo } from './statuses.js'
+import { mediaRepo } from './media.js'
 import { contactsRepo } from './contacts.js'
 import { tagsRepo } from './tags.js'
 import { contactFieldsRepo } from './contact-fields.js'
@@ -31,6 +32,7 @@ function repositories(h: Handle) {
     numbers: numbersRepo(h),
     inbound: inboundRepo(h),
     statuses: statusesRepo(h),
+    media: mediaRepo(h),
     contacts: contactsRepo(h),
     tags: tagsRepo(h),
     contactFields: contactFieldsRepo(h),

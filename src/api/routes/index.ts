@@ -3,6 +3,7 @@ import { healthRoutes } from './health.js'
 import { apiKeyRoutes } from './api-keys.js'
 import { numberRoutes } from './numbers.js'
 import { whatsappWebhookRoutes } from './whatsapp-webhook.js'
+import { mediaRoutes } from './media.js'
 import { webhookRoutes } from './webhooks.js'
 import { contactRoutes } from './contacts.js'
 import { contactTransferRoutes } from './contact-transfer.js'
@@ -24,6 +25,7 @@ export const routePlugins: FastifyPluginAsync[] = [
   apiKeyRoutes as FastifyPluginAsync,
   numberRoutes as FastifyPluginAsync,
   whatsappWebhookRoutes as FastifyPluginAsync,
+  mediaRoutes as FastifyPluginAsync,
   webhookRoutes as FastifyPluginAsync,
   contactRoutes as FastifyPluginAsync,
   contactTransferRoutes as FastifyPluginAsync,
