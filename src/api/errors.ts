@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, RateLimitedError, type ErrorCategory } from '../domain/errors.js'
+import { issuesToProblems, type AjvIssue } from '../shared/schema-issues.js'
 
 // The one place errors become HTTP: known errors map to the envelope, Ajv failures list every field,
 // Fastify's own client errors get our codes, and anything else is a bland 500 carrying the request id.
@@ -23,60 +24,10 @@ export function envelope(message: string, code: string, details: Record<string, 
   return { message, error: { code, details } }
 }
 
-interface AjvIssue {
-  instancePath?: string
-  keyword?: string
-  message?: string
-  params?: Record<string, unknown>
-}
-
-/** `/details/brand/emails/1/address` → `details.brand.emails[1].address` */
-export function fieldPath(pointer: string, extra?: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-  if (extra !== undefined) parts.push(extra)
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '')
-}
-
-function describe(issue: AjvIssue): { field: string; problem: string } {
-  const params = issue.params ?? {}
-  const path = issue.instancePath ?? ''
-  switch (issue.keyword) {
-    case 'required':
-      return { field: fieldPath(path, String(params.missingProperty)), problem: 'is required' }
-    case 'additionalProperties':
-      return { field: fieldPath(path, String(params.additionalProperty)), problem: 'is not a known field' }
-    case 'enum':
-      return {
-        field: fieldPath(path),
-        problem: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
-      }
-    case 'const':
-      return { field: fieldPath(path), problem: `must be ${JSON.stringify(params.allowedValue)}` }
-    case 'format':
-      return { field: fieldPath(path), problem: `must be a valid ${String(params.format)}` }
-    case 'type':
-      return { field: fieldPath(path), problem: `must be ${/^[aeiou]/.test(String(params.type)) ? 'an' : 'a'} ${String(params.type)}` }
-    default:
-      return { field: fieldPath(path), problem: issue.message ?? 'is invalid' }
-  }
-}
-
 const CONTEXT_NAMES: Record<string, string> = { body: 'body', querystring: 'query string', params: 'path', headers: 'headers' }
 
 export function validationDetails(err: FastifyError): { message: string; fields: Array<{ field: string; problem: string }> } {
-  const issues = (err.validation ?? []) as AjvIssue[]
-  const seen = new Set<string>()
-  const fields = issues
-    // anyOf/oneOf report each branch and then a summary; the branches say more than the summary.
-    .filter((i) => i.keyword !== 'anyOf' && i.keyword !== 'oneOf' && i.keyword !== 'if')
-    .map(describe)
-    .map((f) => ({ ...f, field: f.field || (err.validationContext === 'body' ? 'body' : f.field) }))
-    .filter((f) => {
-      const k = `${f.field}|${f.problem}`
-      if (seen.has(k)) return false
-      seen.add(k)
-      return true
-    })
+  const fields = issuesToProblems((err.validation ?? []) as AjvIssue[], err.validationContext === 'body' ? 'body' : '')
   if (fields.length === 0) fields.push({ field: err.validationContext ?? 'request', problem: err.message })
   const where = CONTEXT_NAMES[err.validationContext ?? ''] ?? 'request'
   const list = fields.map((f) => `${f.field} ${f.problem}`).join('; ')
