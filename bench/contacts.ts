@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import { loadConfig } from '../src/config.js'
+import { createProviderRegistry } from '../src/providers/index.js'
 import { createLogger, secretBox } from '../src/runtime.js'
 import { createBusiness } from '../src/services/businesses.js'
 import { createContactField } from '../src/services/contact-fields.js'
@@ -83,7 +84,7 @@ async function run(kind: 'pglite' | 'postgres') {
   try {
     await migrate(database)
     const config = loadConfig({ LOG_LEVEL: 'silent', SWITCHBOARD_DATA_DIR: '/tmp/sb-bench' })
-    const deps: Deps = { store: createStore(database), clock: () => new Date(), config, log: createLogger(config), secrets: secretBox(randomBytes(32)) }
+    const deps: Deps = { store: createStore(database), clock: () => new Date(), config, log: createLogger(config), secrets: secretBox(randomBytes(32)), providers: createProviderRegistry() }
     const b = await createBusiness(deps, { name: 'Bench' })
     await createContactField(deps, { businessId: b.id, key: 'plan_tier', label: 'Plan', type: 'enum', options: ['free', 'premium', 'enterprise'] })
     await createContactField(deps, { businessId: b.id, key: 'visits', label: 'Visits', type: 'number' })

@@ -140,6 +140,8 @@ export async function importContacts(
     }
     if (batch.size > 0 || pending.rows > 0) await flush()
   } catch (err) {
+    // Stop reading the rest of a file that cannot be imported.
+    cmd.source.destroy()
     if (err instanceof AppError) throw err
     const e = err as { code?: string; message?: string; lines?: number }
     if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
