@@ -78,20 +78,25 @@ export function nameOf(c: Pick<Conversation, 'customer_name' | 'customer_phone'>
   return c.customer_name?.trim() || c.customer_phone || 'Unknown customer'
 }
 
-/** Id of the message a message quotes, in whichever shape the API returns. */
-export function replyToId(m: Message): string | null {
-  if (!m.reply_to) return null
-  return typeof m.reply_to === 'string' ? m.reply_to : (m.reply_to.id ?? null)
+/** The message a message quotes, found among the loaded ones by our id or by WhatsApp's wamid. */
+export function quotedOf(m: Message, byId: Map<string, Message>, byWamid: Map<string, Message>): Message | null {
+  const r = m.reply_to
+  if (!r) return null
+  return (r.message_id ? byId.get(r.message_id) : undefined) ?? (r.provider_message_id ? byWamid.get(r.provider_message_id) : undefined) ?? null
 }
 
-/** The reason a send failed, with the provider's code, for people. */
+/**
+ * Why a send failed, for people: the API's explanation (its first sentence, without the provider's
+ * echo after "Meta said:"), and WhatsApp's numeric code, which support staff can look up.
+ */
 export function failureReason(m: Message): string {
   const e = m.error
-  if (!e) return 'Not delivered.'
-  const text = e.title ?? e.message ?? (typeof e.details === 'string' ? e.details : null) ?? 'Not delivered'
-  const detail = isObj(e.details) ? str(e.details, 'details', 'message', 'error_data') : null
-  const code = e.code !== undefined && e.code !== null ? ` (${e.code})` : ''
-  return `${text}${code}${detail && detail !== text ? ` — ${detail}` : ''}`
+  if (!e) return 'WhatsApp did not deliver this message.'
+  const o = e as Record<string, unknown>
+  const sentence = str(o, 'details', 'message', 'title') ?? 'WhatsApp did not deliver this message.'
+  const text = sentence.split(/\s*Meta said:/)[0].trim()
+  const providerCode = num(o, 'provider_code') ?? (typeof e.code === 'number' ? e.code : null)
+  return providerCode !== null ? `${text} (WhatsApp error ${providerCode})` : text
 }
 
 /** Splits text into plain runs and links (http(s) URLs, www. hosts), for safe rendering as nodes. */

@@ -46,6 +46,8 @@ export interface MessageError {
   title?: string | null
   message?: string | null
   details?: unknown
+  /** WhatsApp's numeric error code (131026, 131047…). */
+  provider_code?: number | null
 }
 
 export interface Reaction {
@@ -63,7 +65,8 @@ export interface Message {
   text: string | null
   payload: Record<string, unknown>
   template: { key?: string; name?: string; language?: string; variables?: Record<string, string> } | null
-  reply_to: string | { id?: string; text?: string | null; message_type?: string; direction?: string } | null
+  /** The quoted message: our id when we have it, and WhatsApp's id (wamid). */
+  reply_to: { message_id: string | null; provider_message_id: string | null } | null
   reactions: Reaction[]
   delivery_status: DeliveryStatus
   error: MessageError | null

@@ -75,7 +75,7 @@ export function ConversationList(p: ConversationListProps) {
           />
         </label>
         <div className="filter-row">
-          <select aria-label="Status" value={f.status} onChange={(e) => set({ status: e.target.value })}>
+          <select aria-label="Filter by status" value={f.status} onChange={(e) => set({ status: e.target.value })}>
             <option value="">Any status</option>
             {Object.entries(STATUS_LABEL).map(([v, l]) => (
               <option key={v} value={v}>
@@ -84,7 +84,7 @@ export function ConversationList(p: ConversationListProps) {
             ))}
           </select>
           {p.numbers.length > 1 ? (
-            <select aria-label="Number" value={f.numberId} onChange={(e) => set({ numberId: e.target.value })}>
+            <select aria-label="Filter by number" value={f.numberId} onChange={(e) => set({ numberId: e.target.value })}>
               <option value="">All numbers</option>
               {p.numbers.map((n) => (
                 <option key={n.id} value={n.id}>
@@ -93,7 +93,7 @@ export function ConversationList(p: ConversationListProps) {
               ))}
             </select>
           ) : null}
-          <select aria-label="Tag" value={f.tag} onChange={(e) => set({ tag: e.target.value })}>
+          <select aria-label="Filter conversations by tag" value={f.tag} onChange={(e) => set({ tag: e.target.value })}>
             <option value="">Any tag</option>
             {p.tags.map((t) => (
               <option key={t.id} value={t.name}>

@@ -195,7 +195,8 @@ export function MessageBubble({ m, quoted, onQuoteClick }: { m: Message; quoted?
   const reactions = (m.reactions ?? []).map((r) => (typeof r.emoji === 'string' ? r.emoji : null)).filter((e): e is string => !!e)
   const statusAt = m.read_at ?? m.delivered_at ?? m.sent_at ?? m.failed_at ?? null
   const sticker = m.message_type === 'sticker'
-  const quoteText = quoted ? previewOf(quoted) : typeof m.reply_to === 'object' && m.reply_to ? (m.reply_to.text ?? 'Message') : null
+  // A quote of a message we do not have loaded (older history) still shows that this is a reply.
+  const quoteText = quoted ? previewOf(quoted) : m.reply_to ? 'An earlier message' : null
   return (
     <div className={`msg-row ${out ? 'msg-out' : 'msg-in'}`} data-message-id={m.id} data-status={m.delivery_status}>
       <div className={`msg${sticker ? ' msg-bare' : ''}${m.delivery_status === 'failed' ? ' msg-failed' : ''}`}>
@@ -219,7 +220,7 @@ export function MessageBubble({ m, quoted, onQuoteClick }: { m: Message; quoted?
         ) : null}
       </div>
       {m.delivery_status === 'failed' ? (
-        <p className="msg-failure" role="note">
+        <p className="msg-failure" role="note" title={typeof m.error?.details === 'string' ? m.error.details : undefined}>
           <Icon name="alert" size={14} /> <span>Not delivered: {failureReason(m)}</span>
         </p>
       ) : null}

@@ -1,6 +1,6 @@
 import { Fragment, useEffect, useLayoutEffect, useMemo, useRef } from 'react'
 import { dayLabel } from '../format.js'
-import { nameOf, replyToId } from '../messages.js'
+import { nameOf, quotedOf } from '../messages.js'
 import type { Conversation, Message, WaNumber } from '../types.js'
 import { Composer } from './Composer.js'
 import { Icon } from './icons.js'
@@ -103,9 +103,7 @@ export function Thread(p: ThreadProps) {
           const day = dayLabel(m.created_at)
           const showDay = day !== lastDay
           lastDay = day
-          const rid = replyToId(m)
-          const wamid = (m.payload?.context as { wamid?: string } | undefined)?.wamid
-          const quoted = (rid ? byId.get(rid) : null) ?? (wamid ? byWamid.get(wamid) : null) ?? null
+          const quoted = quotedOf(m, byId, byWamid)
           return (
             <Fragment key={m.id}>
               {showDay ? (

@@ -81,7 +81,8 @@ const STATUS_TONE: Record<string, 'green' | 'amber' | 'red' | 'blue' | 'gray'> =
 }
 
 export function StatusBadge({ status }: { status: string }) {
-  return <Badge tone={STATUS_TONE[status] ?? 'neutral'}>{status.replace(/_/g, ' ').toLowerCase()}</Badge>
+  const words = status.replace(/_/g, ' ').toLowerCase()
+  return <Badge tone={STATUS_TONE[status] ?? 'neutral'}>{words[0].toUpperCase() + words.slice(1)}</Badge>
 }
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {

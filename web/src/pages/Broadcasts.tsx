@@ -15,9 +15,17 @@ const COUNT_KEYS: Array<keyof BroadcastCounts> = ['sent', 'delivered', 'read', '
 
 export function BroadcastsPage() {
   const { can } = useSession()
-  const list = useAsync(async (signal) => (await get<Broadcast[]>('/v1/broadcasts', { page_size: 100 }, signal)).data, [])
+  // null: this server has no broadcasts API (404 on the list itself), which deserves a calm page, not an error.
+  const list = useAsync(async (signal) => {
+    try {
+      return (await get<Broadcast[]>('/v1/broadcasts', { page_size: 100 }, signal)).data
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null
+      throw err
+    }
+  }, [])
   const [creating, setCreating] = useState(false)
-  const unavailable = list.error && /not available|not found|no route/i.test(list.error)
+  const unavailable = list.data === null
   const anyRunning = (list.data ?? []).some((b) => b.status === 'running')
 
   // Progress: poll while something runs (broadcasts last minutes; a second's delay is fine here).
@@ -41,14 +49,13 @@ export function BroadcastsPage() {
         }
       />
       {!can('broadcasts:write') ? <RoleNote>Your role can watch broadcasts but not create or start them.</RoleNote> : null}
-      {creating ? <BroadcastForm onCreated={() => { setCreating(false); list.reload() }} onCancel={() => setCreating(false)} /> : null}
+      {creating && !unavailable ? <BroadcastForm onCreated={() => { setCreating(false); list.reload() }} onCancel={() => setCreating(false)} /> : null}
       {unavailable ? (
         <Empty icon="broadcasts" title="Broadcasts are not available on this server yet">
           This Switchboard version does not offer broadcasts. They will appear here once it does.
         </Empty>
-      ) : (
-        <ErrorNote error={list.error} onRetry={list.reload} />
-      )}
+      ) : null}
+      <ErrorNote error={list.error} onRetry={list.reload} />
       {list.loading && !list.data && !list.error ? <Loading label="Loading broadcasts…" /> : null}
       {list.data && list.data.length === 0 ? (
         <Empty icon="broadcasts" title="No broadcasts yet">

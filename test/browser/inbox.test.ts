@@ -1,0 +1,279 @@
+// The inbox in a real browser against a real server, database and emulator: an agent signs in, a
+// customer writes and the message appears live, the reply's ticks go to read, the window closes and a
+// template goes out, assignment and tags stick, and a failed send shows why.
+import assert from 'node:assert/strict'
+import type { Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, test } from 'vitest'
+import { DATABASES, forEachDatabase, useTestApp, type TestApp } from '../helpers/harness.js'
+import { connectEmulatorNumber, customerWrites, startEmulatorFor, waitFor, type EmulatorNumber, type RunningEmulator } from '../helpers/whatsapp.js'
+import { emulatorPost, ensureWebBuilt, openBrowser, shot, type BrowserSession } from './support.js'
+
+beforeAll(async () => {
+  await ensureWebBuilt()
+}, 120_000)
+
+// Valid UK mobiles (the template API checks validity; inbound takes what WhatsApp sends).
+let phoneSeq = Math.floor(Math.random() * 10_000)
+const customerPhone = () => `+44791112${String(phoneSeq++ % 10_000).padStart(4, '0')}`
+const DAY_PLUS = 25 * 3600
+
+forEachDatabase('inbox in the browser', (kind) => {
+  const t = useTestApp(kind, { listen: true, jobs: true })
+  const screenshots = kind === DATABASES[0]
+  let emu: RunningEmulator
+  let b: BrowserSession
+  let page: Page
+  let biz: { businessId: string; apiKey: string }
+  let num: EmulatorNumber
+  let memberId: string
+  const email = `ana.${Math.random().toString(36).slice(2, 8)}@example.com`
+  const password = 'correct horse battery'
+  const customer = { phone: customerPhone(), name: 'Maria Santos' }
+  const lapsed = { phone: customerPhone(), name: 'Lena Fischer' }
+  let conversationId = ''
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await t().request(method, path, { key: biz.apiKey, body })
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`)
+    return res.body.data
+  }
+
+  beforeAll(async () => {
+    emu = await startEmulatorFor()
+    biz = await t().seedBusiness('Acme Shoes')
+    num = await connectEmulatorNumber(t(), emu, biz.businessId, { name: 'Support', isDefault: true })
+    const member = await api('POST', '/v1/team/members', { name: 'Ana Lima', email, role: 'admin', password })
+    memberId = member.id
+    await api('POST', '/v1/team/members', { name: 'Ben Okafor', email: `ben.${memberId.slice(-6)}@example.com`, role: 'agent', password })
+    await api('POST', '/v1/contact-fields', { key: 'order_count', label: 'Orders', type: 'number' })
+    await api('POST', '/v1/contact-fields', { key: 'plan', label: 'Plan', type: 'enum', options: ['free', 'pro'] })
+    await api('POST', '/v1/tags', { name: 'vip' })
+    // A template the emulator approves within moments.
+    const tpl = await api('POST', '/v1/templates', {
+      name: 'order_update',
+      language: 'en_US',
+      category: 'UTILITY',
+      body: 'Hi {{first_name}}, your order {{order_id}} has shipped and arrives tomorrow.',
+      examples: { first_name: 'Maria', order_id: 'A-1042' },
+    })
+    await waitFor(async () => (await api('GET', `/v1/templates/${tpl.id}`)).status === 'APPROVED', 8000, 'template approval')
+    // Some other conversations, so the list looks like a working day.
+    for (const [name, text] of [
+      ['Jonas Weber', 'Do you ship to Germany?'],
+      ['Priya Shah', 'Thanks, the shoes fit perfectly! 👟'],
+    ] as const) {
+      await customerWrites(emu, num, customerPhone(), { type: 'text', text, name })
+    }
+    // A customer whose window has closed: on WhatsApp's (the emulator's) clock they wrote 25 hours ago.
+    await emulatorPost(emu.url, '/_emulator/clock', { offset_seconds: -DAY_PLUS })
+    try {
+      await customerWrites(emu, num, lapsed.phone, { type: 'text', text: 'Is the blue pair back in stock?', name: lapsed.name })
+    } finally {
+      await emulatorPost(emu.url, '/_emulator/clock', { offset_seconds: 0 })
+    }
+    b = await openBrowser(t().url)
+    page = b.page
+  }, 60_000)
+
+  // A failing step leaves a picture of what the page showed, which says more than a timeout.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) {
+      await page.screenshot({ path: `test-output/inbox/FAILED-${kind}-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png` }).catch(() => {})
+    }
+  })
+
+  afterAll(async () => {
+    await b?.close()
+    await emu?.close()
+  })
+
+  test('signs in with email and password', async () => {
+    await page.goto('/')
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await shot(page, 'login', screenshots)
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill('wrong password!')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('alert').filter({ hasText: 'The email or password is not right' }).waitFor()
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor()
+    assert.equal(new URL(page.url()).pathname, '/inbox')
+    await page.locator('.live-dot.live-live').waitFor()
+  })
+
+  test('a customer writes in and the message appears live, with its unread badge', async () => {
+    await waitFor(async () => (await page.locator('.conv').count()) >= 2, 8000, 'the seeded conversations')
+    await customerWrites(emu, num, customer.phone, { type: 'text', text: 'Hi! Where is my order #A-1042?\nIt was due yesterday.', name: customer.name })
+    const item = page.locator('.conv', { hasText: customer.name })
+    await item.waitFor({ timeout: 8000 })
+    await item.locator('.unread-badge').waitFor()
+    assert.match(await item.innerText(), /Where is my order/)
+    conversationId = (await item.getAttribute('data-conversation-id')) as string
+    await item.click()
+    await page.getByRole('heading', { name: customer.name }).waitFor()
+    await page.locator('.msg-in', { hasText: 'It was due yesterday.' }).waitFor()
+    // Opening it reads it: the badge goes, and the API agrees.
+    await item.locator('.unread-badge').waitFor({ state: 'detached' })
+    await waitFor(async () => (await api('GET', `/v1/messaging/conversations/${conversationId}`)).unread_count === 0, 5000, 'unread reset')
+  })
+
+  test('a reply goes out on Enter and its ticks go to read', async () => {
+    const box = page.getByLabel('Reply', { exact: true })
+    await box.fill('Sorry about that, Maria!')
+    await box.press('Shift+Enter')
+    await box.pressSequentially('Let me check with the warehouse. https://acme.example/track')
+    await box.press('Enter')
+    const out = page.locator('.msg-row.msg-out', { hasText: 'Let me check with the warehouse' })
+    await out.waitFor()
+    assert.equal(await box.inputValue(), '')
+    await page.locator('.msg-row.msg-out[data-status="read"]', { hasText: 'Let me check' }).waitFor({ timeout: 10_000 })
+    await out.locator('.ticks-read').waitFor()
+    assert.equal(await out.locator('a[href="https://acme.example/track"]').count(), 1)
+    // The customer answers by quoting our reply.
+    const msgs = await api('GET', `/v1/messaging/conversations/${conversationId}/messages`)
+    const ours = msgs.find((m: { direction: string }) => m.direction === 'outbound')
+    await customerWrites(emu, num, customer.phone, { type: 'text', text: 'Great, thank you 🙏', context: { message_id: ours.provider_message_id } })
+    const answer = page.locator('.msg-row.msg-in', { hasText: 'Great, thank you' })
+    await answer.waitFor({ timeout: 8000 })
+    await shot(page, 'inbox-thread', screenshots)
+  })
+
+  test('assigns the conversation and tags the contact from the sidebar; a bad field value shows the API message', async () => {
+    await page.getByLabel('Assignee').selectOption({ label: 'Ana Lima' })
+    await waitFor(async () => (await api('GET', `/v1/messaging/conversations/${conversationId}`)).assignee_id === memberId, 5000, 'assignment')
+    await page.getByLabel('Status', { exact: true }).selectOption('pending')
+    await waitFor(async () => (await api('GET', `/v1/messaging/conversations/${conversationId}`)).status === 'pending', 5000, 'status')
+    await page.getByLabel('Status', { exact: true }).selectOption('open')
+    await page.getByLabel('New tag').fill('vip')
+    await page.getByRole('button', { name: 'Add tag' }).click()
+    await page.locator('.tag-list .tag', { hasText: 'vip' }).waitFor()
+    const conv = await api('GET', `/v1/messaging/conversations/${conversationId}`)
+    await waitFor(async () => ((await api('GET', `/v1/contacts/${conv.contact_id}`)).tags as string[]).includes('vip'), 5000, 'tag')
+    // A number field refuses words, and the page shows the API's own sentence.
+    const orders = page.getByLabel(/Orders/)
+    await orders.fill('lots')
+    await orders.press('Enter')
+    const err = page.locator('.cf .field-error')
+    await err.waitFor()
+    assert.match(await err.innerText(), /order_count/i)
+    await orders.fill('3')
+    await orders.press('Enter')
+    await err.waitFor({ state: 'detached' })
+    await waitFor(async () => (await api('GET', `/v1/contacts/${conv.contact_id}`)).fields.order_count === 3, 5000, 'field saved')
+    // Mine now lists it.
+    await page.getByRole('tab', { name: 'Mine' }).click()
+    await page.locator('.conv', { hasText: customer.name }).waitFor()
+    assert.equal(await page.locator('.conv').count(), 1)
+    await page.getByRole('tab', { name: 'All' }).click()
+    await shot(page, 'inbox', screenshots)
+  })
+
+  test('a send to a phone that is not on WhatsApp fails and says why', async () => {
+    const phone = customerPhone()
+    await customerWrites(emu, num, phone, { type: 'text', text: 'Can you call me back?', name: 'Tom Novak' })
+    await emulatorPost(emu.url, '/_emulator/config', { not_on_whatsapp: [phone] }, 'PATCH')
+    try {
+      await page.locator('.conv', { hasText: 'Tom Novak' }).click()
+      await page.getByRole('heading', { name: 'Tom Novak' }).waitFor()
+      const box = page.getByLabel('Reply', { exact: true })
+      await box.fill('Sure, calling you in 5 minutes.')
+      await box.press('Enter')
+      const failed = page.locator('.msg-row.msg-out[data-status="failed"]')
+      await failed.waitFor({ timeout: 10_000 })
+      const reason = await failed.locator('.msg-failure').innerText()
+      assert.match(reason, /^Not delivered: The message could not be delivered to this recipient \(not on WhatsApp/)
+      assert.match(reason, /WhatsApp error 131026/)
+      await shot(page, 'failed-send', screenshots)
+    } finally {
+      await emulatorPost(emu.url, '/_emulator/config', { not_on_whatsapp: [] }, 'PATCH')
+    }
+  })
+
+  test('when the window has closed, the reply box says since when and a template goes out', async () => {
+    const item = page.locator('.conv', { hasText: lapsed.name })
+    await item.waitFor({ timeout: 8000 })
+    await item.click()
+    await page.getByRole('heading', { name: lapsed.name }).waitFor()
+    const closed = page.locator('.window-closed')
+    await closed.waitFor()
+    assert.match(await closed.innerText(), /window is closed\s+since .*\(1 hour ago\)/i)
+    assert.equal(await page.getByLabel('Reply', { exact: true }).count(), 0)
+    await page.getByRole('button', { name: 'Choose a template' }).click()
+    await page.getByLabel('Template', { exact: true }).selectOption({ label: 'order_update · en_US · utility' })
+    // first_name is prefilled from the customer's name; order_id is ours to fill.
+    assert.equal(await page.getByLabel('Variable first_name').inputValue(), 'Lena')
+    await page.getByLabel('Variable order_id').fill('B-2077')
+    await page.locator('.template-preview', { hasText: 'Hi Lena, your order B-2077 has shipped' }).waitFor()
+    await shot(page, 'template-picker', screenshots)
+    await page.getByRole('button', { name: 'Send template' }).click()
+    const sent = page.locator('.msg-row.msg-out', { hasText: 'your order B-2077 has shipped' })
+    await sent.waitFor({ timeout: 8000 })
+    await sent.locator('.msg-template-label').waitFor()
+    await page.locator('.msg-row.msg-out[data-status="read"]', { hasText: 'B-2077 has shipped' }).waitFor({ timeout: 10_000 })
+    // Still closed: a template does not reopen the window, only the customer does.
+    await page.locator('.window-closed').waitFor()
+  })
+
+  test('the other pages: contacts, templates, broadcasts, settings', async () => {
+    await page.getByRole('link', { name: 'Contacts' }).click()
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor()
+    await page.locator('table tbody tr', { hasText: customer.name }).waitFor()
+    await page.getByLabel('Filter by tag').selectOption({ label: 'vip (1)' })
+    await waitFor(async () => (await page.locator('table tbody tr').count()) === 1, 5000, 'tag filter')
+    await page.getByLabel('Filter by tag').selectOption('')
+    await shot(page, 'contacts', screenshots)
+
+    await page.getByRole('link', { name: 'Templates' }).click()
+    await page.locator('.template-card', { hasText: 'order_update' }).waitFor()
+    await page.getByRole('button', { name: 'New template' }).click()
+    await page.getByLabel('Name', { exact: true }).fill('welcome_back')
+    await page.getByLabel('Body', { exact: true }).fill('Welcome back, {{first_name}}! Your code is {{code}}.')
+    await page.getByLabel('code', { exact: true }).fill('SPRING10')
+    await page.locator('.phone-preview', { hasText: 'Welcome back, Maria! Your code is SPRING10.' }).waitFor()
+    await shot(page, 'templates', screenshots)
+    await page.getByRole('button', { name: 'Submit for review' }).click()
+    await page.locator('.template-card', { hasText: 'welcome_back' }).waitFor()
+
+    await page.getByRole('link', { name: 'Broadcasts' }).click()
+    await page.getByRole('heading', { name: 'Broadcasts' }).waitFor()
+    // The broadcasts API may not exist yet: then the page says so instead of failing.
+    await page.locator('.state-title, .broadcast').first().waitFor()
+    await shot(page, 'broadcasts', screenshots)
+
+    await page.getByRole('link', { name: 'Settings' }).click()
+    await page.locator('.card', { hasText: num.displayPhone }).waitFor()
+    await page.getByRole('link', { name: 'Team' }).click()
+    await page.locator('table', { hasText: 'Ben Okafor' }).waitFor()
+    await shot(page, 'settings', screenshots)
+    // An admin is not an owner: API keys are off limits and the page says so.
+    await page.getByRole('link', { name: 'API keys' }).click()
+    await page.locator('.role-note', { hasText: 'Only owners manage API keys' }).waitFor()
+  })
+
+  test('at 390 px wide the list and the thread are separate views', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.goto('/inbox')
+    const item = page.locator('.conv', { hasText: customer.name })
+    await item.waitFor()
+    assert.equal(await page.locator('.thread').count(), 0)
+    await shot(page, 'narrow-list', screenshots)
+    await item.click()
+    await page.getByRole('button', { name: 'Back to conversations' }).waitFor()
+    assert.equal(await page.locator('.convs').count(), 0)
+    await page.locator('.msg-row', { hasText: 'Great, thank you' }).waitFor()
+    await shot(page, 'narrow-thread', screenshots)
+    await page.getByRole('button', { name: 'Back to conversations' }).click()
+    await page.locator('.convs').waitFor()
+    await page.setViewportSize({ width: 1280, height: 800 })
+  })
+
+  test('signs out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    const me = await page.evaluate(async () => (await fetch('/v1/auth/me')).status)
+    assert.equal(me, 401)
+  })
+})
+
+export type { TestApp }
