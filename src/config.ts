@@ -23,11 +23,9 @@ export interface Config {
   /** Inbound "STOP" words that opt a contact out; a business can override them. */
   optOutKeywords: string[]
   /**
-   * Base URL of the Cloud API emulator that senders are provisioned against (review simulated, numbers
-   * registered there). SWITCHBOARD_EMULATOR_URL names one explicitly (an emulator run with
-   * `switchboard emulator` elsewhere, or a test's); otherwise it is the in-process emulator at
-   * http://127.0.0.1:EMULATOR_PORT, and null when SWITCHBOARD_EMULATOR=off: then senders need Cloud API
-   * credentials at submit.
+   * An emulator that is not the built-in one, for sender provisioning (SWITCHBOARD_EMULATOR_URL): one run
+   * with `switchboard emulator` elsewhere, or a test's. Null by default: senders then use the built-in
+   * emulator when the server runs it (deps.emulator), and otherwise need Cloud API credentials at submit.
    */
   emulatorUrl: string | null
   /** How long the emulator's simulated review and launch of a sender take (ms). */
@@ -76,12 +74,9 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 
 function emulatorUrl(env: Env): string | null {
   const raw = env.SWITCHBOARD_EMULATOR_URL?.trim()
-  if (raw) {
-    if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(raw)) throw new ConfigError(`SWITCHBOARD_EMULATOR_URL must be an http(s) URL (got "${raw}").`)
-    return raw.replace(/\/+$/, '')
-  }
-  if (oneOf(env, 'SWITCHBOARD_EMULATOR', ['auto', 'on', 'off'] as const, 'auto') === 'off') return null
-  return `http://127.0.0.1:${int(env, 'EMULATOR_PORT', 8081, 0, 65535)}`
+  if (!raw) return null
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(raw)) throw new ConfigError(`SWITCHBOARD_EMULATOR_URL must be an http(s) URL (got "${raw}").`)
+  return raw.replace(/\/+$/, '')
 }
 
 export function loadConfig(env: Env = process.env): Config {

@@ -57,7 +57,59 @@ export const EMULATOR_RULES = {
   fail: 'fail',
 } as const
 
-export function emulatorProvisioner(baseUrl: string, timeoutMs = 10_000): SenderProvisioner {
+/** Where the emulator is, and (for the server's built-in one) how it registers a number itself. */
+export interface EmulatorTarget {
+  url: string
+  /** The built-in emulator's own registration (it knows where to post webhooks); else the control API is called. */
+  register?: (n: NumberToAdd) => Promise<void>
+  timeoutMs?: number
+}
+
+function unreachable(url: string, err: unknown): ProviderError {
+  const e = err as Error & { cause?: { code?: string } }
+  return new ProviderError(
+    'provider_unavailable',
+    `The emulator at ${url} could not be reached (${e.cause?.code ?? e.name}); start it (switchboard emulator) or set SWITCHBOARD_EMULATOR_URL.`,
+    true,
+  )
+}
+
+/** The emulator's answer to PUT /_emulator/numbers as a ProviderError: a clash is final, its own failures are not. */
+function refused(phone: string, status: number, said: string): ProviderError {
+  if (status === 409) {
+    return new ProviderError('provider_rejected', `The emulator already has ${phone} as another number: ${said}`, false, null, { field: 'phone' })
+  }
+  return new ProviderError('provider_rejected', `The emulator refused the number: ${said}`, status >= 500, null)
+}
+
+async function putNumber(target: EmulatorTarget, n: NumberToAdd): Promise<void> {
+  let res: Response
+  try {
+    res = await fetch(`${target.url}/_emulator/numbers/${encodeURIComponent(n.phoneNumberId)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
+      body: JSON.stringify({
+        display_phone_number: n.displayPhoneNumber,
+        waba_id: n.wabaId,
+        access_token: n.accessToken,
+        app_secret: n.appSecret,
+        verified_name: n.verifiedName,
+        webhook_url: n.webhookUrl,
+      }),
+    })
+  } catch (err) {
+    throw unreachable(target.url, err)
+  }
+  if (res.ok) {
+    await res.body?.cancel().catch(() => {})
+    return
+  }
+  const body = (await res.json().catch(() => null)) as { message?: string } | null
+  throw refused(n.displayPhoneNumber, res.status, body?.message ?? `HTTP ${res.status}`)
+}
+
+export function emulatorProvisioner(target: EmulatorTarget): SenderProvisioner {
   return {
     kind: 'emulator',
     review(s) {
@@ -77,45 +129,21 @@ export function emulatorProvisioner(baseUrl: string, timeoutMs = 10_000): Sender
       return problems
     },
     async addNumber(n) {
-      let res: Response
+      if (!target.register) return putNumber(target, n)
       try {
-        res = await fetch(`${baseUrl}/_emulator/numbers/${encodeURIComponent(n.phoneNumberId)}`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/json' },
-          signal: AbortSignal.timeout(timeoutMs),
-          body: JSON.stringify({
-            display_phone_number: n.displayPhoneNumber,
-            waba_id: n.wabaId,
-            access_token: n.accessToken,
-            app_secret: n.appSecret,
-            verified_name: n.verifiedName,
-            webhook_url: n.webhookUrl,
-          }),
-        })
+        await target.register(n)
       } catch (err) {
-        const e = err as Error & { cause?: { code?: string } }
-        throw new ProviderError(
-          'provider_unavailable',
-          `The emulator at ${baseUrl} could not be reached (${e.cause?.code ?? e.name}); start it (switchboard emulator) or set SWITCHBOARD_EMULATOR_URL.`,
-          true,
-        )
+        // The built-in emulator's register says "…: <status> <body>" when the emulator answered.
+        const m = /: (\d{3}) (.*)$/s.exec((err as Error).message ?? '')
+        if (m) throw refused(n.displayPhoneNumber, Number(m[1]), m[2].slice(0, 300))
+        throw unreachable(target.url, err)
       }
-      if (res.ok) {
-        await res.body?.cancel().catch(() => {})
-        return
-      }
-      const body = (await res.json().catch(() => null)) as { message?: string } | null
-      const said = body?.message ?? `HTTP ${res.status}`
-      if (res.status === 409) {
-        throw new ProviderError('provider_rejected', `The emulator already has ${n.displayPhoneNumber} as another number: ${said}`, false, null, { field: 'phone' })
-      }
-      throw new ProviderError('provider_rejected', `The emulator refused the number: ${said}`, res.status >= 500, null)
     },
     checkLaunch(s) {
       if (s.displayName.toLowerCase().includes(EMULATOR_RULES.fail)) {
         throw new ProviderError(
           'provider_rejected',
-          `Registration was refused: display names containing "${EMULATOR_RULES.fail}" cannot be launched (emulator rule). Launch another sender, or edit is not possible once in test.`,
+          `Registration was refused: display names containing "${EMULATOR_RULES.fail}" cannot be launched (emulator rule); create a sender with another display name.`,
           false,
           null,
           { field: 'display_name' },

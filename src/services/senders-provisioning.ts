@@ -7,7 +7,7 @@ import { cloudProvisioner, emulatorProvisioner, type ReviewSubject, type SenderP
 import type { SenderPatch, SenderRow } from '../store/senders.js'
 import type { Deps } from './deps.js'
 import { createNumber, credentialsFor, numberByPhoneNumberId, type NumberRow } from './numbers.js'
-import { detailsOf, progressColumns, secretsOf, stateOf, type StateReason } from './senders.js'
+import { detailsOf, emulatorTarget, progressColumns, secretsOf, stateOf, type StateReason } from './senders.js'
 
 // Review and launch, run by the senders job for senders whose `due_at` has come. Each step is safe to
 // run twice (a process may die mid-step and its lease expire): the number is found again by its
@@ -23,14 +23,10 @@ const RETRY_CAP_MS = 5 * 60_000
 
 function provisionerFor(deps: Deps, s: SenderRow): SenderProvisioner {
   if (s.provisioner === 'cloud') return cloudProvisioner
-  if (!deps.config.emulatorUrl) {
-    throw new ProviderError(
-      'provider_rejected',
-      'This sender was submitted to the emulator, which is no longer configured (SWITCHBOARD_EMULATOR=off); set SWITCHBOARD_EMULATOR_URL, or create a sender and submit it with Cloud API credentials.',
-      false,
-    )
-  }
-  return emulatorProvisioner(deps.config.emulatorUrl)
+  const target = emulatorTarget(deps)
+  // Only processes with an emulator claim emulator senders (see advanceDueSenders); this is a guard.
+  if (!target) throw new ProviderError('provider_unavailable', 'This process has no WhatsApp emulator to provision the sender with; another one will.', true)
+  return emulatorProvisioner(target)
 }
 
 function subjectOf(s: SenderRow): ReviewSubject {
@@ -106,7 +102,7 @@ async function ensureNumber(deps: Deps, s: SenderRow, p: SenderProvisioner): Pro
         wabaId: emulatorWabaId(s.businessId),
         accessToken: `EAAG${randomBytes(24).toString('hex')}`,
         appSecret: randomBytes(16).toString('hex'),
-        graphBaseUrl: deps.config.emulatorUrl ?? undefined,
+        graphBaseUrl: emulatorTarget(deps)?.url,
       }
     }
     // A previous try may have made the number and died before linking it: adopt it, with its secrets.
@@ -221,7 +217,9 @@ export async function advanceSender(deps: Deps, s: SenderRow): Promise<void> {
 /** Claims the senders whose review or launch is due and advances each. Returns how many it claimed. */
 export async function advanceDueSenders(deps: Deps, limit = 16): Promise<number> {
   const now = deps.clock()
-  const claimed = await deps.store.senders.claimDue(now, new Date(now.getTime() + LEASE_MS), limit)
+  // A process without an emulator leaves emulator senders to one that has it (they share the database).
+  const kinds = emulatorTarget(deps) ? ['emulator', 'cloud'] : ['cloud']
+  const claimed = await deps.store.senders.claimDue(now, new Date(now.getTime() + LEASE_MS), limit, kinds)
   // The leases keep these rows ours (due_at pushed out), so they can be worked on concurrently.
   await Promise.all(claimed.map((s) => advanceSender(deps, s)))
   return claimed.length

@@ -27,7 +27,8 @@ import {
 } from '../domain/sender.js'
 import type { SenderFilter, SenderKey, SenderPatch, SenderRow, SenderSortColumn, SortDirection } from '../store/senders.js'
 import type { Deps } from './deps.js'
-import { numberByPhoneNumberId } from './numbers.js'
+import { DEFAULT_THROUGHPUT_MPS, numberByPhoneNumberId } from './numbers.js'
+import type { EmulatorTarget } from '../providers/provisioning.js'
 
 // Sender provisioning, the use cases the API calls: create, list, get, edit, delete, submit, launch,
 // history, and the check a send makes. Review and launch themselves run in the senders job
@@ -78,6 +79,31 @@ export function secretsOf(deps: Pick<Deps, 'secrets'>, s: Pick<SenderRow, 'secre
 /** The columns that follow from the state: per test number and per country progress. */
 export function progressColumns(state: SenderState, details: SenderDetails): Pick<SenderRow, 'testNumberStates' | 'countryStatus'> {
   return { testNumberStates: testNumberStates(details.testNumbers, state), countryStatus: countryStatus(details.countries, state) }
+}
+
+/**
+ * The emulator senders are provisioned against: the server's built-in one (deps.emulator, which
+ * registers numbers with webhooks back to this server), else SWITCHBOARD_EMULATOR_URL; null when this
+ * process has neither, and then senders go to the Cloud API.
+ */
+export function emulatorTarget(deps: Pick<Deps, 'emulator' | 'config'>): EmulatorTarget | null {
+  if (deps.emulator) {
+    const builtIn = deps.emulator
+    return {
+      url: builtIn.url,
+      register: (n) =>
+        builtIn.register({
+          phoneNumberId: n.phoneNumberId,
+          displayPhoneNumber: n.displayPhoneNumber,
+          wabaId: n.wabaId,
+          accessToken: n.accessToken,
+          appSecret: n.appSecret,
+          name: n.verifiedName,
+          throughputMps: DEFAULT_THROUGHPUT_MPS,
+        }),
+    }
+  }
+  return deps.config.emulatorUrl ? { url: deps.config.emulatorUrl } : null
 }
 
 const notFound = (id: string) =>
@@ -301,11 +327,10 @@ export async function submitSender(deps: Deps, businessId: string, id: string, o
   const s = await getSender(deps, businessId, id)
   const hint = 'submit a sender from DRAFT, or from REJECTED after fixing it with PATCH.'
   if (!transition(stateOf(s), 'submit').ok) throw invalidTransition(s, 'submit', hint)
-  const emulatorUrl = deps.config.emulatorUrl
-  if (!opts.cloud && !emulatorUrl) {
+  if (!opts.cloud && !emulatorTarget(deps)) {
     throw new RuleRefusedError(
       'cloud_credentials_required',
-      'No emulator is configured (SWITCHBOARD_EMULATOR=off), so this sender is provisioned on the Cloud API: send the number\'s cloud credentials (phone_number_id, waba_id, access_token, app_secret) in the submit body.',
+      'No WhatsApp emulator runs here (SWITCHBOARD_EMULATOR=off, or SWITCHBOARD_EMULATOR_URL unset), so this sender is provisioned on the Cloud API: send the number\'s cloud credentials (phone_number_id, waba_id, access_token, app_secret) in the submit body.',
       { sender_id: id },
     )
   }

@@ -176,16 +176,17 @@ export function sendersRepo(h: Handle) {
     },
 
     /**
-     * Claims senders whose review or launch is due: pushes their due_at to `leaseUntil` so no other
+     * Claims senders whose review or launch is due (among those provisioned the ways this process can): pushes their due_at to `leaseUntil` so no other
      * process takes them meanwhile, and returns them. A claim that dies with its process is retaken
      * when the lease runs out, so a restart never loses a sender.
      */
-    async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<SenderRow[]> {
+    async claimDue(now: Date, leaseUntil: Date, limit: number, provisioners: readonly string[] = ['emulator', 'cloud']): Promise<SenderRow[]> {
       const ids = await h.rows<RawSender>(sql`
         UPDATE senders SET due_at = ${leaseUntil.toISOString()}::timestamptz
         WHERE id IN (
           SELECT id FROM senders
           WHERE due_at <= ${now.toISOString()}::timestamptz AND deleted_at IS NULL AND state IN ('IN_REVIEW', 'LAUNCHING')
+            AND provisioner IN (${sql.join(provisioners.map((p) => sql`${p}`), sql`, `)})
           ORDER BY due_at
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED)
