@@ -36,6 +36,8 @@ export interface DispatcherOptions {
   maxInFlight?: number
   /** How long outcomes wait to be written together. */
   flushMs?: number
+  /** PGlite only; false when two apps share one in-memory database in a test. */
+  releaseStaleLeasesAtStart?: boolean
 }
 
 export interface Dispatcher extends Job {
@@ -245,6 +247,12 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
     },
     async start() {
       stopping = false
+      // PGlite: the data folder has one owner process at a time, so leases from before a crash are
+      // dead and their rows go now. (On a Postgres server other processes may be alive: wait for the lease.)
+      if (deps.store.database.kind === 'pglite' && options.releaseStaleLeasesAtStart !== false) {
+        const n = await deps.store.outbox.releaseAllLeases()
+        if (n > 0) deps.log.warn({ rows: n }, 'dispatcher: released leases of a previous process; those messages may be sent twice')
+      }
       unlisten = await deps.store.database.listen(OUTBOX_CHANNEL, (payload) => {
         if (!stopping && payload) lane(payload).waker.wake()
       })

@@ -28,6 +28,9 @@ export interface ConversationQuery {
   search?: string
   tag?: string
   folder?: string
+  unreadOnly?: boolean
+  /** newest (default): most recently active first; oldest: longest-waiting first. */
+  order?: 'newest' | 'oldest'
   pageSize: number
   pageToken?: string
 }
@@ -59,7 +62,7 @@ export async function listConversations(
   principal: Principal,
   q: ConversationQuery,
 ): Promise<{ items: Conversation[]; nextPageToken?: string }> {
-  const filter: ConversationFilter = { businessId: principal.businessId, status: q.status, mode: q.mode, folder: q.folder }
+  const filter: ConversationFilter = { businessId: principal.businessId, status: q.status, mode: q.mode, folder: q.folder, unreadOnly: q.unreadOnly }
   const problems: FieldProblem[] = []
   if (q.assigned !== undefined) {
     if (q.assigned === 'me') {
@@ -87,6 +90,7 @@ export async function listConversations(
     filter,
     cursor ? { t: cursor.t === null ? null : new Date(cursor.t), id: cursor.id } : undefined,
     q.pageSize + 1,
+    q.order ?? 'newest',
   )
   const more = rows.length > q.pageSize
   const items = rows.slice(0, q.pageSize).map((c) => withWindow(deps, c))

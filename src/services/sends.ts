@@ -181,6 +181,8 @@ export interface TemplateSendCommand {
   idempotencyKey?: string
   author: Author
   lane?: 'interactive' | 'bulk'
+  /** What the author first wanted to say (an agent's free-form text that became a template): kept on the payload. */
+  originalMessage?: string
 }
 
 /** Stores the provider components with snake_case keys (they are shown as the message's payload). */
@@ -214,7 +216,7 @@ export async function sendTemplate(deps: Deps, cmd: TemplateSendCommand): Promis
     numberId: number.id,
     messageType: 'template',
     text: filled.text,
-    payload: { components: storedComponents(filled.components) },
+    payload: { components: storedComponents(filled.components), ...(cmd.originalMessage ? { original_message: cmd.originalMessage } : {}) },
     template: { id: template.id, key: template.name, language: template.language, category: template.category, variables: filled.values },
     replyToMessageId: null,
     replyToWamid: null,

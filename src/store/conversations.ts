@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Handle } from './handle.js'
 import { contacts, contactTags, conversations, tags } from './schema/index.js'
 
@@ -23,6 +23,8 @@ export interface ConversationFilter {
   /** A tag id, or a tag name (any case). */
   tag?: { id?: string; name?: string }
   folder?: string
+  /** Only conversations with unread customer messages. */
+  unreadOnly?: boolean
 }
 
 /** The last row of a page: conversations are ordered by last activity (never-active last), then id. */
@@ -56,6 +58,7 @@ function filterWhere(f: ConversationFilter): SQL {
   if (f.mode) parts.push(eq(conversations.mode, f.mode))
   if (f.numberId) parts.push(eq(conversations.numberId, f.numberId))
   if (f.folder !== undefined) parts.push(eq(conversations.folder, f.folder))
+  if (f.unreadOnly) parts.push(sql`${conversations.unreadCount} > 0`)
   if (f.assigned?.kind === 'unassigned') parts.push(isNull(conversations.assigneeId))
   if (f.assigned?.kind === 'member') parts.push(eq(conversations.assigneeId, f.assigned.memberId))
   if (f.search) {
@@ -78,14 +81,19 @@ function filterWhere(f: ConversationFilter): SQL {
   return and(...parts) as SQL
 }
 
-function afterKey(k: ActivityKey | undefined): SQL | undefined {
+/** Rows after the cursor: newest first puts never-active conversations last, oldest first puts them first. */
+function afterKey(k: ActivityKey | undefined, order: 'newest' | 'oldest'): SQL | undefined {
   if (!k) return undefined
-  if (k.t === null) return and(isNull(conversations.lastMessageAt), lt(conversations.id, k.id))
-  return or(
-    lt(conversations.lastMessageAt, k.t),
-    and(eq(conversations.lastMessageAt, k.t), lt(conversations.id, k.id)),
-    isNull(conversations.lastMessageAt),
-  )
+  if (order === 'newest') {
+    if (k.t === null) return and(isNull(conversations.lastMessageAt), lt(conversations.id, k.id))
+    return or(
+      lt(conversations.lastMessageAt, k.t),
+      and(eq(conversations.lastMessageAt, k.t), lt(conversations.id, k.id)),
+      isNull(conversations.lastMessageAt),
+    )
+  }
+  if (k.t === null) return or(and(isNull(conversations.lastMessageAt), gt(conversations.id, k.id)), isNotNull(conversations.lastMessageAt))
+  return or(gt(conversations.lastMessageAt, k.t), and(eq(conversations.lastMessageAt, k.t), gt(conversations.id, k.id)))
 }
 
 export function conversationsRepo(h: Handle) {
@@ -124,13 +132,17 @@ export function conversationsRepo(h: Handle) {
       return { id: existing.id, created: false }
     },
 
-    async list(f: ConversationFilter, after: ActivityKey | undefined, limit: number): Promise<ConversationWithCustomer[]> {
+    async list(f: ConversationFilter, after: ActivityKey | undefined, limit: number, order: 'newest' | 'oldest' = 'newest'): Promise<ConversationWithCustomer[]> {
       const rows = await h.db
         .select(columns)
         .from(conversations)
         .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-        .where(and(filterWhere(f), afterKey(after)))
-        .orderBy(sql`${conversations.lastMessageAt} DESC NULLS LAST`, desc(conversations.id))
+        .where(and(filterWhere(f), afterKey(after, order)))
+        .orderBy(
+          ...(order === 'newest'
+            ? [sql`${conversations.lastMessageAt} DESC NULLS LAST`, desc(conversations.id)]
+            : [sql`${conversations.lastMessageAt} ASC NULLS FIRST`, asc(conversations.id)]),
+        )
         .limit(limit)
       return rows.map(flatten)
     },

@@ -172,6 +172,16 @@ export function outboxRepo(h: Handle) {
         WHERE locked_by = ${owner} AND message_id IN (${sql.join(messageIds.map((id) => sql`${id}::uuid`), sql`, `)})`)
     },
 
+    /**
+     * Frees every lease. Only for the embedded database, which one process owns (a lock file guards
+     * it): any lease found at start belongs to a process that is gone, so its rows need not wait.
+     */
+    async releaseAllLeases(): Promise<number> {
+      const r = await h.rows<{ message_id: string }>(sql`
+        UPDATE outbox SET locked_until = NULL, locked_by = NULL WHERE locked_until IS NOT NULL RETURNING message_id`)
+      return r.length
+    },
+
     /** Numbers that have rows in the queue (due or not), for the dispatcher's poll. */
     async numbersWithWork(): Promise<string[]> {
       // A loose index scan: one probe per distinct number instead of reading the whole queue.

@@ -5,7 +5,7 @@ import { startEmulatorFor, type RunningEmulator } from '../helpers/whatsapp.js'
 import { bizWithNumber, customerConversation, customerPhone, rows, setEmulatorClock, sql, waitFor } from './support.js'
 
 forEachDatabase('messaging: conversations', (kind) => {
-  const t = useTestApp(kind, { listen: true, jobs: { pollMs: 200 } })
+  const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 200 } } })
   let emu: RunningEmulator
   beforeAll(async () => {
     emu = await startEmulatorFor()

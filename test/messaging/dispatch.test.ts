@@ -18,7 +18,7 @@ async function emulatorNumberStats(emu: RunningEmulator, phoneNumberId: string) 
 }
 
 forEachDatabase('messaging: idempotency and dispatch', (kind) => {
-  const t = useTestApp(kind, { listen: true, jobs: { pollMs: 200 } })
+  const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 200 } } })
   let emu: RunningEmulator
   beforeAll(async () => {
     emu = await startEmulatorFor()

@@ -7,7 +7,7 @@ import {
 } from './support.js'
 
 forEachDatabase('messaging: sends in the window', (kind) => {
-  const t = useTestApp(kind, { listen: true, jobs: { pollMs: 200 } })
+  const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 200 } } })
   let emu: RunningEmulator
   beforeAll(async () => {
     emu = await startEmulatorFor()

@@ -13,7 +13,7 @@ const ORDER = {
 }
 
 forEachDatabase('messaging: templates', (kind) => {
-  const t = useTestApp(kind, { listen: true, jobs: { pollMs: 200 } })
+  const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 200 } } })
   let emu: RunningEmulator
   beforeAll(async () => {
     emu = await startEmulatorFor()
