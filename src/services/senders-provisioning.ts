@@ -2,11 +2,13 @@ import { createHash, randomBytes } from 'node:crypto'
 import { backoffMs } from '../domain/backoff.js'
 import { AppError, ProviderError, ValidationError } from '../domain/errors.js'
 import { newId } from '../domain/ids.js'
+import { normalizePhone } from '../domain/phone.js'
+import type { NumberInfo } from '../providers/index.js'
 import { transition, type SenderAction } from '../domain/sender-lifecycle.js'
 import { cloudProvisioner, emulatorProvisioner, type ReviewSubject, type SenderProvisioner } from '../providers/provisioning.js'
 import type { SenderPatch, SenderRow } from '../store/senders.js'
 import type { Deps } from './deps.js'
-import { createNumber, credentialsFor, numberByPhoneNumberId, type NumberRow } from './numbers.js'
+import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, createNumber, credentialsFor, numberByPhoneNumberId, type NumberRow } from './numbers.js'
 import { detailsOf, emulatorTarget, progressColumns, secretsOf, stateOf, type StateReason } from './senders.js'
 
 // Review and launch, run by the senders job for senders whose `due_at` has come. Each step is safe to
@@ -156,6 +158,37 @@ async function ensureNumber(deps: Deps, s: SenderRow, p: SenderProvisioner): Pro
   return n
 }
 
+/**
+ * Cloud review: Meta must know the number under these credentials, as the sender's phone. A wrong token
+ * or id is REJECTED on the credential at fault, so the business fixes it before anything is created.
+ */
+async function verifyCloudNumber(deps: Deps, s: SenderRow): Promise<void> {
+  const cloud = secretsOf(deps, s).cloud
+  if (!cloud) return // ensureNumber says so
+  let info: NumberInfo
+  try {
+    info = await deps.providers.for({ provider: 'cloud' }).getNumberInfo({
+      phoneNumberId: cloud.phoneNumberId,
+      wabaId: cloud.wabaId,
+      accessToken: cloud.accessToken,
+      graphBaseUrl: cloud.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL,
+      graphVersion: cloud.graphVersion ?? DEFAULT_GRAPH_VERSION,
+    })
+  } catch (err) {
+    if (err instanceof ProviderError && !err.retryable) {
+      // 190: the token; anything else Meta refuses about this call concerns the number's id.
+      throw new ProviderError(err.code, err.message, false, err.providerCode, { ...err.details, field: err.providerCode === 190 ? 'cloud.access_token' : 'cloud.phone_number_id' })
+    }
+    throw err
+  }
+  const shown = info.displayPhoneNumber ? normalizePhone(info.displayPhoneNumber) : null
+  if (shown?.ok && shown.e164 !== s.phone) {
+    throw new ProviderError('provider_rejected', `Meta has ${shown.e164} under phone number id ${cloud.phoneNumberId}, not this sender's ${s.phone}; fix the phone or the phone_number_id and resubmit.`, false, null, {
+      field: 'phone',
+    })
+  }
+}
+
 async function review(deps: Deps, s: SenderRow): Promise<void> {
   try {
     const p = provisionerFor(deps, s)
@@ -164,6 +197,7 @@ async function review(deps: Deps, s: SenderRow): Promise<void> {
       await finish(deps, s, 'reject', problems.map((pr) => ({ field: pr.field, problem: pr.problem })))
       return
     }
+    if (p.kind === 'cloud') await verifyCloudNumber(deps, s)
     const n = await ensureNumber(deps, s, p)
     // Cloud credentials now live (sealed) on the number; nothing is kept on the sender.
     await finish(deps, s, 'approve', [], { numberId: n.id, secretsEnc: null })

@@ -204,7 +204,8 @@ export async function updateSender(deps: Deps, businessId: string, id: string, c
     region: changes.region ?? base.region,
     billingCategory: changes.billingCategory ?? base.billingCategory,
     useCase: changes.useCase ?? base.useCase,
-    details: { ...base.details, ...changes.details },
+    // Only the parts given replace (an explicit undefined from a caller keeps the stored part).
+    details: { ...base.details, ...Object.fromEntries(Object.entries(changes.details ?? {}).filter(([, v]) => v !== undefined)) },
   })
   const at = deps.clock()
   const row = await deps.store.senders.updateIn(businessId, id, EDITABLE_STATES, {

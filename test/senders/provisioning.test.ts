@@ -133,7 +133,7 @@ forEachDatabase('sender provisioning', (kind) => {
     expect(h[4].reasons).toEqual(failed.state_reasons)
   })
 
-  it('on the Cloud API: the number comes with the submit, launch needs the PIN, and Meta’s errors become the FAILED reason', async () => {
+  it('on the Cloud API: review checks the number with Meta, launch needs the PIN, and Meta’s errors become the REJECTED or FAILED reasons', async () => {
     const { apiKey } = await t().seedBusiness()
     // The business added the number to its WABA in Meta (here: in the emulator).
     async function metaNumber(phone: string) {
@@ -170,15 +170,21 @@ forEachDatabase('sender provisioning', (kind) => {
     expect(dupRes.status).toBe(409)
     expect(dupRes.body.error.code).toBe('number_exists')
 
-    // A wrong token: register answers Meta's 190, which becomes the reason.
+    // A wrong token: review asks Meta for the number, gets 190, and rejects on the token.
     const wrongToken = await created(apiKey)
     const wn = await metaNumber(wrongToken.phone)
     await post(apiKey, `/v1/senders/${wrongToken.id}/submit`, cloud(wn, { access_token: 'EAAGnot-the-token' }))
-    await waitForSender(t(), apiKey, wrongToken.id, inState('IN_TEST'))
-    await post(apiKey, `/v1/senders/${wrongToken.id}/launch`, { pin: '246810' })
-    const f1 = await waitForSender(t(), apiKey, wrongToken.id, inState('FAILED', 'LAUNCHED'))
-    expect(f1.state).toBe('FAILED')
-    expect(f1.state_reasons).toEqual([{ field: null, problem: expect.stringContaining('Meta said'), provider_code: 190 }])
+    const r1 = await waitForSender(t(), apiKey, wrongToken.id, inState('REJECTED', 'IN_TEST'))
+    expect(r1.state).toBe('REJECTED')
+    expect(r1.state_reasons).toEqual([{ field: 'cloud.access_token', problem: expect.stringContaining('Meta said'), provider_code: 190 }])
+    expect(r1.number_id).toBeNull()
+
+    // Meta has another phone under that id: rejected on `phone`.
+    const otherPhone = await created(apiKey)
+    const on = await metaNumber(uniquePhone())
+    await post(apiKey, `/v1/senders/${otherPhone.id}/submit`, cloud(on))
+    const r2 = await waitForSender(t(), apiKey, otherPhone.id, inState('REJECTED', 'IN_TEST'))
+    expect(r2.state_reasons).toEqual([{ field: 'phone', problem: expect.stringContaining(`not this sender's ${otherPhone.phone}`) }])
 
     // A WABA the token does not open: register succeeds, subscribing the app fails with Meta's error.
     const wrongWaba = await created(apiKey)
