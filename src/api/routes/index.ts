@@ -5,6 +5,8 @@ import { numberRoutes } from './numbers.js'
 import { whatsappWebhookRoutes } from './whatsapp-webhook.js'
 import { mediaRoutes } from './media.js'
 import { webhookRoutes } from './webhooks.js'
+import { toolRoutes } from './tools.js'
+import { mcpRoutes } from './mcp.js'
 import { contactRoutes } from './contacts.js'
 import { contactTransferRoutes } from './contact-transfer.js'
 import { tagRoutes } from './tags.js'
@@ -27,6 +29,8 @@ export const routePlugins: FastifyPluginAsync[] = [
   whatsappWebhookRoutes as FastifyPluginAsync,
   mediaRoutes as FastifyPluginAsync,
   webhookRoutes as FastifyPluginAsync,
+  toolRoutes as FastifyPluginAsync,
+  mcpRoutes,
   contactRoutes as FastifyPluginAsync,
   contactTransferRoutes as FastifyPluginAsync,
   tagRoutes as FastifyPluginAsync,
