@@ -61,6 +61,15 @@ forEachDatabase('member login and sessions', (kind) => {
     expect((await t().request('POST', '/v1/auth/login', { body: { email: m.email, password: 'wrong password!' } })).status).toBe(401)
   })
 
+  it('many failures from one address are slowed down whatever the email', async () => {
+    const ip = '203.0.113.9'
+    const attempt = (e: string) => t().app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: ip, payload: { email: e, password: 'guessing-password' } })
+    for (let i = 0; i < 20; i++) expect((await attempt(email())).statusCode).toBe(401)
+    const slowed = await attempt(email())
+    expect(slowed.statusCode).toBe(429)
+    expect(slowed.json().error).toEqual({ code: 'rate_limited', details: { retry_after_s: 1, reason: 'login_failures' } })
+  })
+
   it('sessions act with the member’s role: agents manage contacts but not the team or API keys', async () => {
     const agent = await member('agent')
     const as = (method: string, path: string, body?: unknown) => t().request(method, path, { key: agent.token, body })
