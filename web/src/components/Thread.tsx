@@ -20,6 +20,9 @@ export interface ThreadProps {
   detailsOpen?: boolean
   onSent: () => void
   onRetry: () => void
+  hasOlder?: boolean
+  olderLoading?: boolean
+  onLoadOlder?: () => void
 }
 
 export function Thread(p: ThreadProps) {
@@ -98,6 +101,13 @@ export function Thread(p: ThreadProps) {
       </header>
       <div className="thread-body" ref={scroller} aria-live="polite" aria-label="Messages">
         {p.error ? <ErrorNote error={p.error} onRetry={p.onRetry} /> : null}
+        {p.hasOlder ? (
+          <div className="older">
+            <button type="button" className="btn btn-small" onClick={p.onLoadOlder} disabled={p.olderLoading}>
+              {p.olderLoading ? 'Loading…' : 'Load earlier messages'}
+            </button>
+          </div>
+        ) : null}
         {ordered.length === 0 && !p.loading ? <Empty icon="chat" title="No messages yet" /> : null}
         {ordered.map((m) => {
           const day = dayLabel(m.created_at)

@@ -13,6 +13,8 @@ import { Thread } from '../components/Thread.js'
 // open conversation; nothing is patched by hand from events, so the page always shows what the API says.
 
 const PAGE = 50
+/** Messages loaded when a conversation opens (and on each live refresh). */
+const NEWEST = 100
 
 function useReference<T>(path: string, allowed: boolean): T[] {
   const r = useAsync(async (signal) => (allowed ? (await get<T[]>(path, { page_size: 200 }, signal)).data : []), [path, allowed])
@@ -96,6 +98,10 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
   const [convLoading, setConvLoading] = useState(false)
   const [convError, setConvError] = useState<string | null>(null)
   const convSeq = useRef(0)
+  // Older history, fetched page by page on request; live refreshes only replace the newest page.
+  const [older, setOlder] = useState<Message[]>([])
+  const [olderToken, setOlderToken] = useState<string | undefined>()
+  const [olderLoading, setOlderLoading] = useState(false)
 
   const loadConv = useCallback(
     async (quiet = false) => {
@@ -105,7 +111,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
       try {
         const res = await get<ConversationDetail | { conversation: Conversation; messages: Message[] }>(
           `/v1/messaging/conversations/${conversationId}`,
-          { messages_limit: 100 },
+          { messages_limit: NEWEST },
         )
         if (seq !== convSeq.current) return
         const d = res.data
@@ -113,6 +119,13 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
         setConv(c)
         setMessages(d.messages ?? [])
         setConvError(null)
+        // A full newest page means there may be more: ask the history endpoint for the cursor once.
+        if (!quiet && (d.messages?.length ?? 0) >= NEWEST) {
+          get<Message[]>(`/v1/messaging/conversations/${c.id}/messages`, { page_size: NEWEST }).then(
+            (page) => seq === convSeq.current && setOlderToken(page.next_page_token),
+            () => {},
+          )
+        }
         // Opening a conversation (or a new message arriving while it is open and visible) reads it.
         if (c.unread_count > 0 && document.visibilityState === 'visible') {
           post(`/v1/messaging/conversations/${c.id}/read`).then(
@@ -132,9 +145,26 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
   useEffect(() => {
     setConv(null)
     setMessages([])
+    setOlder([])
+    setOlderToken(undefined)
     setConvError(null)
     void loadConv()
   }, [loadConv])
+
+  async function loadOlder() {
+    if (!conversationId || !olderToken) return
+    setOlderLoading(true)
+    try {
+      const page = await get<Message[]>(`/v1/messaging/conversations/${conversationId}/messages`, { page_size: NEWEST, page_token: olderToken })
+      setOlder((cur) => [...cur, ...page.data])
+      setOlderToken(page.next_page_token)
+    } catch (err) {
+      setConvError(errorMessage(err))
+    } finally {
+      setOlderLoading(false)
+    }
+  }
+  const allMessages = older.length ? [...older.filter((m) => !messages.some((x) => x.id === m.id)), ...messages] : messages
 
   // ---- live: coalesce bursts (a send emits queued → sent → delivered → read within moments)
   const pending = useRef<{ list: boolean; conv: boolean; timer: ReturnType<typeof setTimeout> | null }>({ list: false, conv: false, timer: null })
@@ -186,8 +216,11 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
   const thread = (
     <Thread
       conversation={conv}
-      messages={messages}
+      messages={allMessages}
       loading={convLoading}
+      hasOlder={!!olderToken}
+      olderLoading={olderLoading}
+      onLoadOlder={() => void loadOlder()}
       error={convError}
       numbers={numbers}
       onBack={narrow ? () => navigate('/inbox') : undefined}
