@@ -85,7 +85,8 @@ async function runPhase(url: string, phase: Phase) {
     requests: [{
       method: 'POST',
       path: '/webhooks/whatsapp',
-      setupRequest: (req, context: Record<string, unknown>) => {
+      setupRequest: (req, ctx: object) => {
+        const context = ctx as Record<string, unknown>
         i++
         // Every DUP_EVERY-th POST resends an earlier one byte for byte, as a Meta retry would.
         let b: string
@@ -100,7 +101,8 @@ async function runPhase(url: string, phase: Phase) {
         }
         return { ...req, body: b, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(b, APP_SECRET) } }
       },
-      onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
+      onResponse: (status: number, _body: string, ctx: object) => {
+        const context = ctx as Record<string, unknown>
         statuses[status] = (statuses[status] ?? 0) + 1
         // Only acknowledged messages must be stored: Meta resends what we did not acknowledge.
         if (status === 200) acked += Number(context.fresh ?? 0)
