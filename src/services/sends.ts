@@ -3,7 +3,7 @@ import { isUuid, newId } from '../domain/ids.js'
 import { checkContent, previewOf, type OutboundContent } from '../domain/outbound.js'
 import type { Principal } from '../domain/principal.js'
 import type { TemplateComponent } from '../providers/index.js'
-import type { MessageRow } from '../store/messages.js'
+import { OUTBOX_CHANNEL, type MessageRow } from '../store/messages.js'
 import { assertNotOptedOut, findOrCreateContactByPhone, phoneOrThrow } from './contacts.js'
 import { getConversation } from './conversations.js'
 import type { Deps } from './deps.js'
@@ -39,9 +39,31 @@ async function replay(deps: Deps, businessId: string, key: string | undefined): 
   return key ? deps.store.messages.byIdempotencyKey(businessId, key) : null
 }
 
+const pendingWakes = new WeakMap<object, Set<string>>()
+
+/**
+ * Tells dispatchers (every process LISTENing) that a number has new work. After the commit, not in it:
+ * Postgres takes a global lock to commit a transaction that issued NOTIFY, which would serialise every
+ * send. Coalesced per number within a few milliseconds, so a burst costs a handful of NOTIFYs.
+ */
+function wakeDispatchers(deps: Deps, numberId: string): void {
+  const db = deps.store.database
+  let pending = pendingWakes.get(db)
+  if (!pending) pendingWakes.set(db, (pending = new Set()))
+  if (pending.has(numberId)) return
+  pending.add(numberId)
+  setTimeout(() => {
+    pending.delete(numberId)
+    db.notify(OUTBOX_CHANNEL, numberId).catch((err: unknown) => deps.log.warn({ err }, 'outbox notify failed; the dispatcher poll will find the send'))
+  }, 2)
+}
+
 async function enqueueOrReplay(deps: Deps, row: Parameters<Deps['store']['messages']['enqueue']>[0]): Promise<MessageRow> {
   const m = await deps.store.messages.enqueue(row)
-  if (m) return m
+  if (m) {
+    wakeDispatchers(deps, m.numberId)
+    return m
+  }
   // The unique (business_id, idempotency_key) index refused a second row: another request with the same
   // key (maybe on another process) won the race; its message is the answer.
   const first = row.idempotencyKey ? await deps.store.messages.byIdempotencyKey(row.businessId, row.idempotencyKey) : null

@@ -97,7 +97,7 @@ export function messagesRepo(h: Handle) {
      * The message (queued), its outbox row and the conversation's last-activity columns, in ONE
      * statement, so it is atomic without a transaction and costs one round trip. The unique index on
      * (business_id, idempotency_key) decides races: on conflict nothing is written and null returned.
-     * pg_notify is delivered at commit, so a dispatcher never wakes for a row it cannot see.
+     * No NOTIFY in here: Postgres serialises the commits of transactions that notify (see sends.ts).
      */
     async enqueue(m: QueuedMessage): Promise<MessageRow | null> {
       const at = m.at.toISOString()
@@ -119,7 +119,7 @@ export function messagesRepo(h: Handle) {
             last_message_preview = ${m.preview.slice(0, 200)}, last_message_direction = 'outbound', updated_at = ${at}::timestamptz
           WHERE id = ${m.conversationId}::uuid AND EXISTS (SELECT 1 FROM msg)
         )
-        SELECT msg.*, pg_notify(${OUTBOX_CHANNEL}, msg.number_id::text) AS notified FROM msg`)
+        SELECT msg.* FROM msg`)
       return rows[0] ? messageFromRaw(rows[0]) : null
     },
 

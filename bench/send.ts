@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { startEmulator } from '../src/emulator/server.js'
+import { benchDatabase, cli, cpuSeconds, percentile, peakRssMiB, startServerProcess } from './lib.js'
+
+// Sends through the API until the emulator's status webhooks say `delivered`.
+//
+// Phase 1 (throughput): CAP × BENCH_SECONDS text messages, posted as fast as the API takes them
+//   (64 concurrent clients over CONVERSATIONS conversations). accepted/s = how fast the API queued
+//   them. The number's throughput_mps and the emulator's cap are both CAP, so the dispatcher has
+//   BENCH_SECONDS of work: dispatched/s and the % of the cap come from the emulator's own counts over
+//   the time the queue was not empty.
+// Phase 2 (latency): an open-loop load at half the cap for a few seconds; end-to-end latency from the
+//   POST to the first time the message is seen `delivered` in the database (polled every 25 ms).
+//
+// BENCH_DB=postgres (default) or pglite; BENCH_SECONDS (default 60); BENCH_CAP (default 1000).
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
+const CAP = Number(process.env.BENCH_CAP ?? 1000)
+const KIND = (process.env.BENCH_DB ?? 'postgres') as 'postgres' | 'pglite'
+const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 1000)
+const CLIENTS = 64
+const PORT = 18_950
+const LATENCY_SECONDS = Math.max(3, Math.min(10, Math.round(SECONDS / 6)))
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const log = (s: string) => console.log(`bench:send ${s}`)
+
+const emu = await startEmulator({
+  port: 0,
+  config: {
+    status_delays_ms: { sent: 20, delivered: 40, read: 60 },
+    auto_read: false,
+    webhook_batch_ms: 50,
+    webhook_batch_max: 500,
+    webhook_retry_base_ms: 200,
+    webhook_max_attempts: 10,
+    default_throughput_mps: CAP,
+  },
+})
+const db = await benchDatabase(KIND)
+const env = { ...db.env, SWITCHBOARD_RATE_LIMIT: '10000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }
+const init = JSON.parse(await cli(['init', '--business', 'Bench', '--json'], env)) as { api_key: string }
+const server = await startServerProcess(env, PORT)
+const pgClient = KIND === 'postgres' ? new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 }) : null
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${init.api_key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: res.status, body: await res.json().catch(() => null) }
+}
+
+async function stats(): Promise<{ accepted_sends: number; rejected_sends: Record<string, number>; per_number: Record<string, { recent_per_second: number }>; webhook_queue: number }> {
+  return (await fetch(`${emu.url}/_emulator/stats`)).json() as never
+}
+
+async function deliveredAmong(ids: string[]): Promise<string[]> {
+  if (!pgClient || ids.length === 0) return []
+  const r = await pgClient.query<{ id: string }>(`SELECT id FROM messages WHERE id = ANY($1::uuid[]) AND delivery_status IN ('delivered', 'read')`, [ids])
+  return r.rows.map((x) => x.id)
+}
+
+try {
+  // A number at CAP messages/s, on the emulator (whose cap for it is also CAP).
+  const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12))
+  const wabaId = String(200000000000000 + Math.floor(Math.random() * 1e12))
+  const token = `EAAG${randomBytes(12).toString('hex')}`
+  const secret = randomBytes(16).toString('hex')
+  const num = await api('POST', '/v1/numbers', {
+    display_phone_number: '+12025550142', name: 'Bench line', phone_number_id: phoneNumberId, waba_id: wabaId,
+    access_token: token, app_secret: secret, graph_base_url: emu.url, throughput_mps: CAP,
+  })
+  if (num.status !== 201) throw new Error(`number: ${JSON.stringify(num.body)}`)
+  await fetch(`${emu.url}/_emulator/numbers/${phoneNumberId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ display_phone_number: '+12025550142', waba_id: wabaId, access_token: token, app_secret: secret, webhook_url: `${server.url}/webhooks/whatsapp`, throughput_mps: CAP }),
+  })
+
+  // Customers write first (the window opens), then we know their conversations.
+  const phones = Array.from({ length: CONVERSATIONS }, (_, i) => `+4479111${String(10000 + i).padStart(5, '0')}`)
+  for (let i = 0; i < phones.length; i += 50) {
+    await Promise.all(phones.slice(i, i + 50).map((p) => emu.customerSends(p, { to: '+12025550142', type: 'text', text: 'hello' })))
+  }
+  let convIds: string[] = []
+  for (let tries = 0; tries < 300 && convIds.length < CONVERSATIONS; tries++) {
+    convIds = []
+    let token: string | undefined
+    do {
+      const r = await api('GET', `/v1/messaging/conversations?page_size=200${token ? `&page_token=${token}` : ''}`)
+      convIds.push(...r.body.data.filter((c: { window_open: boolean }) => c.window_open).map((c: { id: string }) => c.id))
+      token = r.body.next_page_token
+    } while (token)
+    if (convIds.length < CONVERSATIONS) await sleep(200)
+  }
+  log(`${KIND}: ${convIds.length} conversations ready; cap ${CAP}/s; ${SECONDS} s of work (${CAP * SECONDS} messages)`)
+
+  // ---- Phase 1: throughput
+  const total = CAP * SECONDS
+  const base = (await stats()).accepted_sends
+  const samples: Array<{ at: number; accepted: number; recent: number }> = []
+  let sampling = true
+  const sampler = (async () => {
+    while (sampling) {
+      const s = await stats()
+      samples.push({ at: Date.now(), accepted: s.accepted_sends - base, recent: s.per_number[phoneNumberId]?.recent_per_second ?? 0 })
+      await sleep(100)
+    }
+  })()
+  const cpu0 = cpuSeconds(server.pid)
+  let next = 0
+  let refused = 0
+  const acceptStart = Date.now()
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    while (next < total) {
+      const i = next++
+      const r = await api('POST', `/v1/messaging/conversations/${convIds[i % convIds.length]}/messages`, { text: `bench message ${i}` })
+      if (r.status !== 201) refused++
+    }
+  }))
+  const acceptSeconds = (Date.now() - acceptStart) / 1000
+  const acceptedPerS = (total - refused) / acceptSeconds
+  log(`accepted ${total - refused} in ${acceptSeconds.toFixed(1)} s: ${Math.round(acceptedPerS)}/s (${refused} refused)`)
+  while ((await stats()).accepted_sends - base < total - refused) await sleep(100)
+  sampling = false
+  await sampler
+  const first = samples.find((s) => s.accepted > 0) ?? samples[0]
+  const last = samples.find((s) => s.accepted >= total - refused) ?? { at: Date.now(), accepted: total - refused }
+  // Rate over the busy window: from the first sample that saw a send to the one that saw the last.
+  const busySeconds = (last.at - first.at) / 1000
+  const dispatchedPerS = (last.accepted - first.accepted) / busySeconds
+  const pctOfCap = (100 * dispatchedPerS) / CAP
+  const middle = samples.filter((s) => s.at > first.at + 10_000 && s.at < last.at - 1_000).map((s) => s.recent)
+  const steadyPct = middle.length ? (100 * middle.reduce((a, b) => a + b, 0)) / middle.length / CAP : pctOfCap
+  const s1 = await stats()
+  const rejected130429 = s1.rejected_sends['130429'] ?? 0
+  log(`dispatched ${last.accepted} in ${busySeconds.toFixed(1)} s: ${dispatchedPerS.toFixed(1)}/s = ${pctOfCap.toFixed(1)}% of the ${CAP}/s cap ` +
+    `(emulator's 10-s rate in steady state: ${steadyPct.toFixed(1)}%); 130429 refusals: ${rejected130429}; server CPU ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s`)
+
+  // Statuses: wait until every message is delivered (Postgres: counted in the database).
+  const deliverStart = Date.now()
+  if (pgClient) {
+    for (;;) {
+      const r = await pgClient.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE direction = 'outbound' AND delivery_status IN ('delivered', 'read')`)
+      if (Number(r.rows[0].n) >= total - refused) break
+      if (Date.now() - deliverStart > 120_000) throw new Error(`only ${r.rows[0].n} delivered after 120 s`)
+      await sleep(250)
+    }
+  } else {
+    while ((await stats()).webhook_queue > 0) await sleep(250)
+  }
+  log(`all statuses back ${((Date.now() - deliverStart) / 1000).toFixed(1)} s after the last send`)
+
+  // ---- Phase 2: latency at half the cap
+  const rate = Math.round(CAP / 2)
+  const sentAt = new Map<string, number>()
+  const latencies: number[] = []
+  const tickMs = 20
+  const perTick = (rate * tickMs) / 1000
+  let due = 0
+  let k = 0
+  const inflight: Array<Promise<void>> = []
+  const lStart = Date.now()
+  let watching = true
+  const watcher = (async () => {
+    while (watching || sentAt.size > 0) {
+      const seen = await deliveredAmong([...sentAt.keys()])
+      const now = Date.now()
+      for (const id of seen) {
+        latencies.push(now - (sentAt.get(id) as number))
+        sentAt.delete(id)
+      }
+      if (!pgClient) break
+      if (!watching && Date.now() - lStart > LATENCY_SECONDS * 1000 + 60_000) break
+      await sleep(25)
+    }
+  })()
+  while (Date.now() - lStart < LATENCY_SECONDS * 1000) {
+    due += perTick
+    while (due >= 1) {
+      due--
+      const i = k++
+      const t0 = Date.now()
+      inflight.push(api('POST', `/v1/messaging/conversations/${convIds[i % convIds.length]}/messages`, { text: `latency ${i}` }).then((r) => {
+        if (r.status === 201) sentAt.set(r.body.data.id, t0)
+      }))
+    }
+    await sleep(tickMs)
+  }
+  await Promise.all(inflight)
+  watching = false
+  await watcher
+  latencies.sort((a, b) => a - b)
+  const p50 = percentile(latencies, 50)
+  const p99 = percentile(latencies, 99)
+  log(pgClient
+    ? `end-to-end (POST → delivered) at ${rate}/s for ${LATENCY_SECONDS} s: p50 ${p50} ms, p99 ${p99} ms over ${latencies.length} messages`
+    : 'end-to-end latency: measured on Postgres only (the PGlite server owns its database)')
+
+  const figures = {
+    db: KIND, cap_mps: CAP, seconds: SECONDS, conversations: convIds.length,
+    accepted_per_s: Math.round(acceptedPerS), dispatched_per_s: Math.round(dispatchedPerS * 10) / 10,
+    percent_of_cap: Math.round(pctOfCap * 10) / 10, steady_percent_of_cap: Math.round(steadyPct * 10) / 10,
+    rejected_130429: rejected130429, e2e_p50_ms: pgClient ? p50 : null, e2e_p99_ms: pgClient ? p99 : null,
+    server_peak_rss_mib: peakRssMiB(server.pid),
+  }
+  console.log(JSON.stringify({ bench: 'send', ...figures }))
+} finally {
+  await pgClient?.end()
+  await server.stop()
+  await emu.close()
+  await db.drop()
+}
