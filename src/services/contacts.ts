@@ -318,7 +318,7 @@ export async function listContacts(
   const after = decodePageToken(page.token, isTimeCursor)
   const filter = await resolveContactQuery(deps, businessId, q)
   const rows = await deps.store.contacts.list(filter, after ? { createdAt: new Date(after.t), id: after.id } : undefined, page.size + 1)
-  const items = await withTags(deps.store, rows.slice(0, page.size))
+  const items = rows.slice(0, page.size)
   const last = items[items.length - 1]
   return { items, next: rows.length > page.size && last ? encodePageToken({ t: last.createdAt.toISOString(), id: last.id }) : undefined }
 }
@@ -330,7 +330,7 @@ export async function* iterateContacts(deps: Deps, businessId: string, q: Contac
   for (;;) {
     const rows = await deps.store.contacts.list(filter, after, batch)
     if (rows.length === 0) return
-    yield* await withTags(deps.store, rows)
+    yield* rows
     const last = rows[rows.length - 1]
     after = { createdAt: last.createdAt, id: last.id }
     if (rows.length < batch) return

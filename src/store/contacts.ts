@@ -168,12 +168,19 @@ export function contactsRepo(h: Handle) {
           updated_at = excluded.updated_at
         RETURNING c.id, c.phone, (c.xmax = 0) AS created`)
     },
-    /** Newest first. NULLS LAST matches contacts_business_created_idx, so a page reads only its rows. */
-    async list(filter: ContactFilter, after: TimeKey | undefined, limit: number): Promise<ContactRow[]> {
-      const rows = await h.rows<RawContact>(
-        sql`SELECT c.*, false AS created FROM contacts c WHERE ${contactWhere(filter, after)} ORDER BY c.created_at DESC NULLS LAST, c.id DESC NULLS LAST LIMIT ${limit}`,
+    /**
+     * A page of contacts with their tag names, newest first, in one round trip. NULLS LAST matches
+     * contacts_business_created_idx, so a page reads only its rows; the tag subquery runs per row
+     * returned, after the LIMIT.
+     */
+    async list(filter: ContactFilter, after: TimeKey | undefined, limit: number): Promise<Array<ContactRow & { tags: string[] }>> {
+      const rows = await h.rows<RawContact & { tag_names: string[] | null }>(
+        sql`SELECT c.*, false AS created,
+              ARRAY(SELECT t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = c.id ORDER BY lower(t.name)) AS tag_names
+            FROM contacts c WHERE ${contactWhere(filter, after)}
+            ORDER BY c.created_at DESC NULLS LAST, c.id DESC NULLS LAST LIMIT ${limit}`,
       )
-      return rows.map(fromRaw)
+      return rows.map((r) => ({ ...fromRaw(r), tags: r.tag_names ?? [] }))
     },
     /** Tag names of each contact, by contact id (alphabetical). */
     async tagNames(contactIds: string[]): Promise<Map<string, string[]>> {
