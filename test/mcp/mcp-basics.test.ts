@@ -18,7 +18,7 @@ async function httpClient(url: string, key: string): Promise<Client> {
   return client
 }
 
-const parse = (r: { content?: unknown }) => JSON.parse(((r.content as Array<{ text: string }>)[0]).text)
+const parse = (r: unknown) => JSON.parse(((r as { content: Array<{ text: string }> }).content[0]).text)
 
 forEachDatabase('MCP and REST tools', (kind) => {
   const t = useTestApp(kind, { listen: true })
