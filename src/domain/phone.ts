@@ -20,15 +20,15 @@ export function normalizePhone(input: string, defaultCountry?: CountryCode): Pho
     return { ok: false, problem: 'has no country code; start it with + and the country code, such as +14155550123' }
   }
   const parsed = parsePhoneNumberFromString(candidate, defaultCountry)
-  if (bareDigits && !parsed?.isValid()) {
+  if (bareDigits && !parsed?.isPossible()) {
     return { ok: false, problem: 'has no country code; start it with + and the country code, such as +14155550123' }
   }
   if (!parsed) return { ok: false, problem: 'is not a phone number; use international format such as +14155550123' }
+  // "Possible" (a known country code and a length that country uses), not "valid": number-range
+  // metadata lags reality, and WhatsApp itself accepts numbers from ranges the metadata does not know
+  // yet. A number that is not on WhatsApp is reported by WhatsApp (131026) when it is messaged.
   if (!parsed.isPossible()) {
     return { ok: false, problem: `is not a possible number for country code +${parsed.countryCallingCode} (wrong length)` }
-  }
-  if (!parsed.isValid()) {
-    return { ok: false, problem: `is not a valid number for country code +${parsed.countryCallingCode}` }
   }
   return { ok: true, e164: parsed.number }
 }
