@@ -39,7 +39,7 @@ const emu = await startEmulator({
   },
 })
 const db = await benchDatabase(KIND)
-const env = { ...db.env, SWITCHBOARD_RATE_LIMIT: '10000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }
+const env: Record<string, string> = { ...db.env, SWITCHBOARD_RATE_LIMIT: '1000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }
 const init = JSON.parse(await cli(['init', '--business', 'Bench', '--json'], env)) as { api_key: string }
 const server = await startServerProcess(env, PORT)
 const pgClient = KIND === 'postgres' ? new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 }) : null
