@@ -79,6 +79,7 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
     private running = 0
     private outcomes: SendOutcome[] = []
     private flushTimer: NodeJS.Timeout | null = null
+    private flushRunning = false
     private flushing: Promise<void> = Promise.resolve()
     readonly done: Promise<void>
 
@@ -166,35 +167,50 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       else if (outcome.kind === 'failed') counters.failed++
       else counters.retried++
       this.outcomes.push(outcome)
-      if (this.outcomes.length >= 100) this.flush()
-      else this.flushTimer ??= setTimeout(() => this.flush(), o.flushMs)
+      this.scheduleFlush()
     }
 
-    /** Writes outcomes in order; one flush at a time per lane. */
+    /**
+     * Group commit: one flush at a time, and each takes every outcome that arrived while the previous
+     * one ran. Batches grow with the database's latency instead of queueing up behind it.
+     */
+    private scheduleFlush(): void {
+      if (this.flushRunning || this.flushTimer) return
+      this.flushTimer = setTimeout(() => void this.flush(), o.flushMs)
+    }
+
     flush(): Promise<void> {
       if (this.flushTimer) clearTimeout(this.flushTimer)
       this.flushTimer = null
-      const batch = this.outcomes
-      this.outcomes = []
-      if (batch.length === 0) return this.flushing
-      this.flushing = this.flushing.then(async () => {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await recordOutcomes(deps, this.numberId, batch)
-            break
-          } catch (err) {
-            // The provider took these messages; losing the record would resend them after the lease.
-            deps.log.error({ err, numberId: this.numberId, attempt }, 'dispatcher: could not record outcomes; retrying')
-            if (attempt >= 20) return
-            await sleep(Math.min(5_000, 100 * 2 ** attempt))
-          }
+      if (this.flushRunning) return this.flushing
+      this.flushRunning = true
+      this.flushing = (async () => {
+        while (this.outcomes.length > 0) {
+          const batch = this.outcomes
+          this.outcomes = []
+          await this.record(batch)
         }
-        inFlight -= batch.length
-        capacity.wake()
-        // The next messages of those conversations are heads now.
-        this.waker.wake()
-      })
+        this.flushRunning = false
+      })()
       return this.flushing
+    }
+
+    private async record(batch: SendOutcome[]): Promise<void> {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await recordOutcomes(deps, this.numberId, batch)
+          break
+        } catch (err) {
+          // The provider took these messages; losing the record would resend them after the lease.
+          deps.log.error({ err, numberId: this.numberId, attempt }, 'dispatcher: could not record outcomes; retrying')
+          if (attempt >= 20) break
+          await sleep(Math.min(5_000, 100 * 2 ** attempt))
+        }
+      }
+      inFlight -= batch.length
+      capacity.wake()
+      // The next messages of those conversations are heads now.
+      this.waker.wake()
     }
 
     async stop(): Promise<void> {
@@ -207,6 +223,7 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       await this.done
       while (this.running > 0) await sleep(10)
       await this.flush()
+      await this.flushing
     }
   }
 
