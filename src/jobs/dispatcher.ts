@@ -164,7 +164,11 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       else outcome = await sendClaimed(deps, number, creds, s)
       this.running--
       if (outcome.kind === 'accepted') counters.accepted++
-      else if (outcome.kind === 'failed') counters.failed++
+      else if (outcome.kind === 'failed') {
+        counters.failed++
+        // A refused token disconnected the number: re-read it now so the lane stops claiming.
+        if (outcome.error.provider_code === 190) this.loadedAt = 0
+      }
       else counters.retried++
       this.outcomes.push(outcome)
       this.scheduleFlush()
