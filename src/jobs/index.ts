@@ -2,6 +2,7 @@ import type { Deps } from '../services/deps.js'
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.js'
 import { JobRunner } from './runner.js'
 import { senderJob } from './senders.js'
+import { broadcastJob } from './broadcasts.js'
 
 export { JobRunner, type Job } from './runner.js'
 export type { Dispatcher, DispatcherOptions } from './dispatcher.js'
@@ -13,6 +14,6 @@ export interface JobsOptions {
 /** The background jobs of one process. Areas add their job here with one line. */
 export function createJobs(deps: Deps, opts: JobsOptions = {}): { runner: JobRunner; dispatcher: Dispatcher } {
   const dispatcher = createDispatcher(deps, opts.dispatcher)
-  const runner = new JobRunner(deps.log).add(dispatcher).add(senderJob(deps))
+  const runner = new JobRunner(deps.log).add(dispatcher).add(senderJob(deps)).add(broadcastJob(deps))
   return { runner, dispatcher }
 }

@@ -208,7 +208,7 @@ export interface TemplateSendCommand {
 }
 
 /** Stores the provider components with snake_case keys (they are shown as the message's payload). */
-function storedComponents(components: TemplateComponent[]): Array<Record<string, unknown>> {
+export function storedComponents(components: TemplateComponent[]): Array<Record<string, unknown>> {
   return components.map((c) =>
     c.type === 'header' || c.type === 'body'
       ? { type: c.type, parameters: c.parameters.map((p) => (p.type === 'text' ? { type: 'text', text: p.text, ...(p.parameterName ? { parameter_name: p.parameterName } : {}) } : { ...p })) }

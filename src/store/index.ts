@@ -20,6 +20,7 @@ import { outboxRepo } from './outbox.js'
 import { templatesRepo } from './templates.js'
 import { sendersRepo } from './senders.js'
 import { webhooksRepo } from './webhooks.js'
+import { broadcastsRepo } from './broadcasts.js'
 
 // The store: one repository per area, all over the same handle. `tx` gives the same repositories over
 // one transaction, so a service can write a message and its outbox row atomically.
@@ -46,6 +47,7 @@ function repositories(h: Handle) {
     templates: templatesRepo(h),
     senders: sendersRepo(h),
     webhooks: webhooksRepo(h),
+    broadcasts: broadcastsRepo(h),
   }
 }
 

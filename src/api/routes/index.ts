@@ -5,6 +5,7 @@ import { numberRoutes } from './numbers.js'
 import { whatsappWebhookRoutes } from './whatsapp-webhook.js'
 import { mediaRoutes } from './media.js'
 import { webhookRoutes } from './webhooks.js'
+import { broadcastRoutes } from './broadcasts.js'
 import { toolRoutes } from './tools.js'
 import { mcpRoutes } from './mcp.js'
 import { contactRoutes } from './contacts.js'
@@ -29,6 +30,7 @@ export const routePlugins: FastifyPluginAsync[] = [
   whatsappWebhookRoutes as FastifyPluginAsync,
   mediaRoutes as FastifyPluginAsync,
   webhookRoutes as FastifyPluginAsync,
+  broadcastRoutes as FastifyPluginAsync,
   toolRoutes as FastifyPluginAsync,
   mcpRoutes,
   contactRoutes as FastifyPluginAsync,
