@@ -13,13 +13,14 @@ import { benchDatabase, cli, cpuSeconds, percentile, peakRssMiB, startServerProc
 // Phase 2 (latency): an open-loop load at half the cap for a few seconds; end-to-end latency from the
 //   POST to the first time the message is seen `delivered` in the database (polled every 25 ms).
 //
-// BENCH_DB=postgres (default) or pglite; BENCH_SECONDS (default 60); BENCH_CAP (default 1000).
+// BENCH_DB=postgres (default) or pglite; BENCH_SECONDS (default 60); BENCH_CAP (default 1000);
+// BENCH_POOL: the server's DATABASE_POOL_SIZE (default 40).
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const CAP = Number(process.env.BENCH_CAP ?? 1000)
 const KIND = (process.env.BENCH_DB ?? 'postgres') as 'postgres' | 'pglite'
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 1000)
-const CLIENTS = 64
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 128)
 const PORT = 18_950
 const LATENCY_SECONDS = Math.max(3, Math.min(10, Math.round(SECONDS / 6)))
 
@@ -39,7 +40,7 @@ const emu = await startEmulator({
   },
 })
 const db = await benchDatabase(KIND)
-const env: Record<string, string> = { ...db.env, SWITCHBOARD_RATE_LIMIT: '1000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }
+const env: Record<string, string> = { ...db.env, DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '40', SWITCHBOARD_RATE_LIMIT: '1000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }
 const init = JSON.parse(await cli(['init', '--business', 'Bench', '--json'], env)) as { api_key: string }
 const server = await startServerProcess(env, PORT)
 const pgClient = KIND === 'postgres' ? new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 }) : null
@@ -96,7 +97,7 @@ try {
     } while (token)
     if (convIds.length < CONVERSATIONS) await sleep(200)
   }
-  log(`${KIND}: ${convIds.length} conversations ready; cap ${CAP}/s; ${SECONDS} s of work (${CAP * SECONDS} messages)`)
+  log(`${KIND}: ${convIds.length} conversations ready; cap ${CAP}/s; ${SECONDS} s of work (${CAP * SECONDS} messages); ${CLIENTS} clients, pool ${env.DATABASE_POOL_SIZE}`)
 
   // ---- Phase 1: throughput
   const total = CAP * SECONDS
@@ -111,6 +112,7 @@ try {
     }
   })()
   const cpu0 = cpuSeconds(server.pid)
+  const benchCpu0 = process.cpuUsage()
   let next = 0
   let refused = 0
   const acceptStart = Date.now()
@@ -123,7 +125,9 @@ try {
   }))
   const acceptSeconds = (Date.now() - acceptStart) / 1000
   const acceptedPerS = (total - refused) / acceptSeconds
-  log(`accepted ${total - refused} in ${acceptSeconds.toFixed(1)} s: ${Math.round(acceptedPerS)}/s (${refused} refused)`)
+  const bc = process.cpuUsage(benchCpu0)
+  log(`accepted ${total - refused} in ${acceptSeconds.toFixed(1)} s: ${Math.round(acceptedPerS)}/s (${refused} refused); ` +
+    `CPU meanwhile: server ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s, load generator + emulator ${((bc.user + bc.system) / 1e6).toFixed(1)} s`)
   while ((await stats()).accepted_sends - base < total - refused) await sleep(100)
   sampling = false
   await sampler
