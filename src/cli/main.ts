@@ -14,6 +14,7 @@ commands:
   keys create|list|revoke       manage API keys
   contacts import|export        import contacts from CSV (with progress), or export them as CSV
   emulator                      run the WhatsApp Cloud API emulator on its own (EMULATOR_PORT)
+  broadcasts watch <id>         a live progress bar of a broadcast
   mcp                           an MCP server on stdio for AI agents (SWITCHBOARD_API_KEY, SWITCHBOARD_URL)
 
 Configuration is by environment variables; see the README.`
@@ -28,6 +29,7 @@ const commands: Record<string, () => Promise<Command>> = {
   contacts: async () => (await import('./contacts.js')).contactsCommand,
   emulator: async () => (await import('./emulator.js')).emulatorCommand,
   mcp: async () => (await import('./mcp.js')).mcpCommand,
+  broadcasts: async () => (await import('./broadcasts.js')).broadcastsCommand,
 }
 
 async function main(argv: string[]): Promise<void> {

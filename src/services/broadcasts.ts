@@ -214,13 +214,22 @@ export async function listRecipients(
   return { items: page, nextPageToken: rows.length > q.pageSize && last ? encodePageToken({ id: last.id }) : undefined }
 }
 
-/** Fixes the audience: contacts for listed phones, then one pending recipient per contact with a phone. */
-async function materialize(deps: Deps, b: BroadcastRow): Promise<number> {
+/**
+ * Moves a broadcast to running and fixes its audience (one pending recipient per contact with a phone)
+ * in one transaction, so no fan-out worker ever sees it running without its recipients. Contacts for
+ * listed phones are made first (idempotent, so a failed start leaves nothing wrong behind).
+ */
+async function startRunning(deps: Deps, b: BroadcastRow, from: string[], patch: Partial<BroadcastRow>): Promise<BroadcastRow | null> {
   const audience = b.audience as Audience
   const { filter, phones } = await resolveAudience(deps, b.businessId, audience)
   const extra: string[] = []
   for (const phone of new Set(phones)) extra.push((await findOrCreateContactByPhone(deps, { businessId: b.businessId, phone, name: null })).contact.id)
-  return deps.store.broadcasts.materialize(b.id, b.businessId, { ...filter, contactIds: [...filter.contactIds, ...extra] }, deps.clock())
+  const now = deps.clock()
+  return deps.store.tx(async (s) => {
+    const moved = await s.broadcasts.transition(b.id, from, { ...patch, status: 'running', updatedAt: now })
+    if (moved) await s.broadcasts.materialize(b.id, b.businessId, { ...filter, contactIds: [...filter.contactIds, ...extra] }, now)
+    return moved
+  })
 }
 
 export async function startBroadcast(deps: Deps, businessId: string, id: string): Promise<BroadcastView> {
@@ -231,9 +240,8 @@ export async function startBroadcast(deps: Deps, businessId: string, id: string)
   const now = deps.clock()
   if (b.scheduledAt && b.scheduledAt > now) {
     if (!(await deps.store.broadcasts.transition(b.id, ['draft'], { status: 'scheduled', updatedAt: now }))) throw refuse('start', b)
-  } else {
-    if (!(await deps.store.broadcasts.transition(b.id, ['draft'], { status: 'running', startedAt: now, updatedAt: now }))) throw refuse('start', b)
-    await materialize(deps, b)
+  } else if (!(await startRunning(deps, b, ['draft'], { startedAt: now }))) {
+    throw refuse('start', b)
   }
   await deps.store.database.notify(BROADCAST_CHANNEL, b.id).catch(() => {})
   return getBroadcast(deps, businessId, id)
@@ -251,12 +259,11 @@ export async function resumeBroadcast(deps: Deps, businessId: string, id: string
   if (!TRANSITIONS.resume.includes(b.status)) throw refuse('resume', b)
   assertApproved(template)
   const now = deps.clock()
-  // A broadcast paused before it ever started fixes its audience now.
-  const started = b.startedAt !== null
-  if (!(await deps.store.broadcasts.transition(b.id, ['paused'], { status: 'running', pauseReason: null, startedAt: b.startedAt ?? now, updatedAt: now }))) {
-    throw refuse('resume', b)
-  }
-  if (!started) await materialize(deps, b)
+  // A broadcast paused before it ever started (while scheduled) fixes its audience now.
+  const moved = b.startedAt
+    ? await deps.store.broadcasts.transition(b.id, ['paused'], { status: 'running', pauseReason: null, updatedAt: now })
+    : await startRunning(deps, b, ['paused'], { pauseReason: null, startedAt: now })
+  if (!moved) throw refuse('resume', b)
   await deps.store.database.notify(BROADCAST_CHANNEL, b.id).catch(() => {})
   return getBroadcast(deps, businessId, id)
 }
@@ -300,9 +307,8 @@ export async function fanOutRound(deps: Deps, b: BroadcastRow): Promise<number> 
   const now = deps.clock()
   if (b.status === 'scheduled') {
     if (!b.scheduledAt || b.scheduledAt > now) return 0
-    const moved = await deps.store.broadcasts.transition(b.id, ['scheduled'], { status: 'running', startedAt: now, updatedAt: now })
+    const moved = await startRunning(deps, b, ['scheduled'], { startedAt: now })
     if (!moved) return 0
-    await materialize(deps, moved)
     b = moved
   }
   const template = await deps.store.templates.get(b.businessId, b.templateId)

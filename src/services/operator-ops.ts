@@ -1,6 +1,9 @@
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.js'
 import type { Deps } from './deps.js'
 import { initBusiness } from './setup.js'
+import { getBroadcast } from './broadcasts.js'
+import { NotFoundError } from '../domain/errors.js'
+import { isUuid } from '../domain/ids.js'
 
 // Operator commands (the CLI's) as plain JSON-in, JSON-out functions over services. The CLI runs them
 // in-process, or, when a running server holds the embedded database, asks that server to run them.
@@ -35,6 +38,14 @@ export const operatorOps: Record<string, Op> = {
       last_used_at: k.lastUsedAt?.toISOString() ?? null,
       revoked_at: k.revokedAt?.toISOString() ?? null,
     }))
+  },
+  async 'broadcasts.get'(deps, args) {
+    const id = str(args.id)
+    const b = isUuid(id) ? await deps.store.broadcasts.byId(id) : null
+    if (!b) throw new NotFoundError('not_found', `No broadcast has the id ${id}.`)
+    const v = await getBroadcast(deps, b.businessId, id)
+    const { pending: _pending, ...counts } = v.counts
+    return { id: b.id, name: b.name, status: v.broadcast.status, pause_reason: v.broadcast.pauseReason, template: v.template.name, counts }
   },
   async 'keys.revoke'(deps, args) {
     const k = await revokeApiKey(deps, null, str(args.id))

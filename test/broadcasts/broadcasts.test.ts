@@ -209,3 +209,35 @@ forEachDatabase('broadcasts', (kind) => {
     }
   })
 })
+
+forEachDatabase('scheduled broadcasts', (kind) => {
+  const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 100 } } })
+  let emu: RunningEmulator
+  beforeAll(async () => {
+    emu = await startEmulatorFor()
+  })
+  afterAll(async () => {
+    await emu?.close()
+  })
+
+  it('waits for scheduled_at, then fixes the audience and sends', async () => {
+    const b = await bizWithNumber(t(), emu)
+    await approvedTemplate(t(), b, { ...PROMO, name: 'later_promo' })
+    await createContact(t().deps, b.businessId, { phone: customerPhone(), firstName: 'Early', tags: ['later'] })
+    const at = new Date(Date.now() + 1500).toISOString()
+    const id = (await t().request('POST', '/v1/broadcasts', {
+      key: b.apiKey,
+      body: { name: 'Later', template_key: 'later_promo', audience: { tags_any: ['later'] }, variables: { first_name: '{{contact.first_name}}', offer: 'o' }, scheduled_at: at },
+    })).body.data.id
+    const started = await t().request('POST', `/v1/broadcasts/${id}/start`, { key: b.apiKey })
+    expect(started.body.data.status).toBe('scheduled')
+    // Joins before the audience is fixed at the scheduled time.
+    await createContact(t().deps, b.businessId, { phone: customerPhone(), firstName: 'Late', tags: ['later'] })
+    const done = await waitFor(async () => {
+      const d = (await t().request('GET', `/v1/broadcasts/${id}`, { key: b.apiKey })).body.data
+      return d.status === 'completed' ? d : null
+    }, 15_000, 'the scheduled broadcast')
+    expect(done.counts.total).toBe(2)
+    expect(Date.parse(done.started_at)).toBeGreaterThanOrEqual(Date.parse(at))
+  })
+})

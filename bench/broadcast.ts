@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto'
+import { startEmulator } from '../src/emulator/server.js'
+import { benchDatabase, cli, cpuSeconds, peakRssMiB, startServerProcess } from './lib.js'
+
+// A broadcast to RECIPIENTS contacts on one number whose emulator cap is CAP messages/s (the number's
+// throughput_mps is CAP too). Prints the wall time from start to the last message handed over, the
+// share of the cap achieved while sending, and the server's CPU and peak RSS. One JSON line at the end.
+//
+// BENCH_DB=postgres (default) or pglite; BENCH_RECIPIENTS (default 100000); BENCH_CAP (default 1000).
+
+const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 100_000)
+const CAP = Number(process.env.BENCH_CAP ?? 1000)
+const KIND = (process.env.BENCH_DB ?? 'postgres') as 'postgres' | 'pglite'
+const PORT = 18_960
+const log = (s: string) => console.log(`bench:broadcast ${s}`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const emu = await startEmulator({
+  port: 0,
+  config: {
+    status_delays_ms: { sent: 20, delivered: 40, read: 60 },
+    auto_read: false,
+    webhook_batch_ms: 100,
+    webhook_batch_max: 1000,
+    webhook_retry_base_ms: 200,
+    webhook_max_attempts: 10,
+    template_review_ms: 50,
+    default_throughput_mps: CAP,
+  },
+})
+const db = await benchDatabase(KIND)
+const env: Record<string, string> = { ...db.env, SWITCHBOARD_RATE_LIMIT: '1000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }
+const init = JSON.parse(await cli(['init', '--business', 'Bench', '--json'], env)) as { api_key: string }
+const server = await startServerProcess(env, PORT)
+
+async function api(method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${init.api_key}`, ...(body !== undefined ? { 'content-type': type } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  return { status: res.status, body: await res.json().catch(() => null) }
+}
+
+try {
+  const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12))
+  const wabaId = String(200000000000000 + Math.floor(Math.random() * 1e12))
+  const token = `EAAG${randomBytes(12).toString('hex')}`
+  const secret = randomBytes(16).toString('hex')
+  const num = await api('POST', '/v1/numbers', {
+    display_phone_number: '+12025550143', name: 'Broadcast line', phone_number_id: phoneNumberId, waba_id: wabaId,
+    access_token: token, app_secret: secret, graph_base_url: emu.url, throughput_mps: CAP,
+  })
+  if (num.status !== 201) throw new Error(`number: ${JSON.stringify(num.body)}`)
+  await fetch(`${emu.url}/_emulator/numbers/${phoneNumberId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ display_phone_number: '+12025550143', waba_id: wabaId, access_token: token, app_secret: secret, webhook_url: `${server.url}/webhooks/whatsapp`, throughput_mps: CAP }),
+  })
+  const tpl = await api('POST', '/v1/templates', { name: 'bench_news', language: 'en_US', category: 'MARKETING', body: 'Hi {{first_name}}, our news is out.', examples: { first_name: 'Ana' } })
+  if (tpl.status !== 201) throw new Error(`template: ${JSON.stringify(tpl.body)}`)
+  while ((await api('GET', `/v1/templates/${tpl.body.data.id}`)).body.data.status !== 'APPROVED') await sleep(100)
+
+  // The audience, through the CSV import (UK mobile numbers, all tagged "news").
+  const lines = ['phone,first_name,tags']
+  for (let i = 0; i < RECIPIENTS; i++) lines.push(`+4479${String(10_000_000 + i).padStart(8, '0')},P${i},news`)
+  const seedStart = performance.now()
+  const imp = await api('POST', '/v1/contacts/import', lines.join('\n') + '\n', 'text/csv')
+  if (imp.status !== 202) throw new Error(`import: ${JSON.stringify(imp.body)}`)
+  for (;;) {
+    const j = (await api('GET', `/v1/contacts/imports/${imp.body.data.id}`)).body.data
+    if (j.status !== 'running') {
+      if (j.created !== RECIPIENTS) throw new Error(`import created ${j.created} of ${RECIPIENTS}: ${JSON.stringify(j).slice(0, 300)}`)
+      break
+    }
+    await sleep(250)
+  }
+  log(`${KIND}: ${RECIPIENTS} contacts imported in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`)
+
+  const created = await api('POST', '/v1/broadcasts', {
+    name: 'Bench', template_key: 'bench_news', audience: { tags_any: ['news'] }, variables: { first_name: { value: '{{contact.first_name}}', default: 'there' } },
+  })
+  if (created.status !== 201) throw new Error(`broadcast: ${JSON.stringify(created.body)}`)
+  const id = created.body.data.id as string
+  const cpu0 = cpuSeconds(server.pid)
+  const acceptedBefore = ((await (await fetch(`${emu.url}/_emulator/stats`)).json()) as { accepted_sends: number }).accepted_sends
+  const t0 = performance.now()
+  const started = await api('POST', `/v1/broadcasts/${id}/start`)
+  if (started.status !== 200) throw new Error(`start: ${JSON.stringify(started.body)}`)
+  const startMs = performance.now() - t0
+
+  let last = 0
+  for (;;) {
+    await sleep(1000)
+    const s = (await (await fetch(`${emu.url}/_emulator/stats`)).json()) as { accepted_sends: number; rejected_sends: Record<string, number> }
+    const sent = s.accepted_sends - acceptedBefore
+    if (sent !== last && Math.floor(sent / 10_000) !== Math.floor(last / 10_000)) log(`${KIND}: ${sent} handed over after ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+    last = sent
+    if (sent >= RECIPIENTS) break
+    if ((performance.now() - t0) / 1000 > RECIPIENTS / CAP * 3 + 120) throw new Error(`too slow: ${sent} of ${RECIPIENTS} after ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+  }
+  const wallS = (performance.now() - t0) / 1000
+  const cpuS = cpuSeconds(server.pid) - cpu0
+  // Share of the cap while sending, from the emulator's own acceptance times (unix seconds): the mean
+  // of the whole seconds between the first and the last (both partial, so left out).
+  const times = emu.outbox().filter((e) => e.phone_number_id === phoneNumberId).map((e) => Number(e.accepted_at))
+  const perSecond = new Map<number, number>()
+  for (const t of times) perSecond.set(t, (perSecond.get(t) ?? 0) + 1)
+  const seconds = [...perSecond.keys()].sort((a, b) => a - b)
+  const full = seconds.slice(1, -1).map((s) => perSecond.get(s) as number)
+  const sendingS = seconds.length ? seconds[seconds.length - 1] - seconds[0] + 1 : 0
+  const rate = full.length ? full.reduce((a, b) => a + b, 0) / full.length : times.length / Math.max(1, sendingS)
+  const pct = (100 * rate) / CAP
+  const stats = (await (await fetch(`${emu.url}/_emulator/stats`)).json()) as { rejected_sends: Record<string, number> }
+  let final = (await api('GET', `/v1/broadcasts/${id}`)).body.data
+  for (let i = 0; i < 30 && final.status !== 'completed'; i++) {
+    await sleep(1000)
+    final = (await api('GET', `/v1/broadcasts/${id}`)).body.data
+  }
+  const figures = {
+    db: KIND,
+    recipients: RECIPIENTS,
+    cap_per_s: CAP,
+    start_ms: Math.round(startMs),
+    wall_s: Number(wallS.toFixed(1)),
+    sending_s: Number(sendingS.toFixed(1)),
+    sends_per_s: Math.round(rate),
+    percent_of_cap: Number(pct.toFixed(1)),
+    provider_sends: times.length,
+    rejected_by_provider: stats.rejected_sends,
+    server_cpu_s: Number(cpuS.toFixed(1)),
+    server_cpu_percent_of_one_core: Number(((100 * cpuS) / wallS).toFixed(0)),
+    peak_rss_mib: peakRssMiB(server.pid),
+    final_status: final.status,
+    counts: final.counts,
+  }
+  log(
+    `${KIND}: ${RECIPIENTS} recipients handed over in ${wallS.toFixed(1)} s (start ${Math.round(startMs)} ms); ${Math.round(rate)} sends/s while sending = ${pct.toFixed(1)}% of the ${CAP}/s cap; ` +
+      `${times.length} provider sends; server CPU ${cpuS.toFixed(1)} s (${figures.server_cpu_percent_of_one_core}% of a core), peak RSS ${figures.peak_rss_mib} MiB; status ${final.status}`,
+  )
+  console.log(JSON.stringify({ bench: 'broadcast', ...figures }))
+} finally {
+  await server.stop()
+  await emu.close()
+  await db.drop()
+}
