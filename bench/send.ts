@@ -6,7 +6,7 @@ import { benchDatabase, cli, cpuSeconds, percentile, peakRssMiB, startServerProc
 // Sends through the API until the emulator's status webhooks say `delivered`.
 //
 // Phase 1 (throughput): CAP × BENCH_SECONDS text messages, posted as fast as the API takes them
-//   (64 concurrent clients over CONVERSATIONS conversations). accepted/s = how fast the API queued
+//   (BENCH_CLIENTS, default 128, concurrent clients over the conversations). accepted/s = how fast the API queued
 //   them. The number's throughput_mps and the emulator's cap are both CAP, so the dispatcher has
 //   BENCH_SECONDS of work: dispatched/s and the % of the cap come from the emulator's own counts over
 //   the time the queue was not empty.
