@@ -9,6 +9,8 @@ import { idempotencyPlugin } from './plugins/idempotency.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { routePlugins } from './routes/index.js'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
 
 export interface AppOptions {
   /** Route plugins beyond the public API (the CLI's local control route, when the server owns PGlite). */
@@ -27,15 +29,23 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : newId()
     },
     requestIdHeader: false,
-    ajv: {
-      customOptions: {
-        allErrors: true,
-        removeAdditional: false,
-        coerceTypes: 'array',
-        useDefaults: true,
-      },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // JSON bodies are validated as sent: with Ajv's coercion a null in a `string | null` field would become
+  // "" and 42 would pass as "42". Query strings and path parameters are text, so they are coerced (and
+  // a repeated query parameter becomes an array).
+  const ajvFor = (coerce: boolean) => {
+    const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, coerceTypes: coerce ? 'array' : false, strict: false })
+    addFormats.default(ajv)
+    return ajv
+  }
+  const bodyAjv = ajvFor(false)
+  const textAjv = ajvFor(true)
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? bodyAjv : textAjv
+    const id = (schema as { $id?: string }).$id
+    return (id && ajv.getSchema(id)) || ajv.compile(schema)
+  })
 
   app.decorate('deps', deps)
   app.addHook('onRequest', async (req, reply) => {

@@ -11,6 +11,7 @@ import type { Repositories } from '../store/index.js'
 import { fieldDefs, validateFieldValues } from './contact-fields.js'
 import type { Deps } from './deps.js'
 import { checkTagName, ensureTags } from './tags.js'
+import { emitEvents } from './events.js'
 
 export type Contact = ContactRow & { tags: string[] }
 
@@ -32,6 +33,22 @@ export interface ContactQuery {
   tagMatch?: 'all' | 'any'
   fields?: Array<{ key: string; op: 'eq' | 'gt' | 'lt'; value: string }>
   optedOut?: boolean
+}
+
+/** What a contact.created / contact.updated webhook carries. */
+function contactEventData(c: Contact): Record<string, unknown> {
+  return {
+    id: c.id,
+    phone: c.phone,
+    name: c.name,
+    first_name: c.firstName,
+    last_name: c.lastName,
+    email: c.email,
+    language: c.language,
+    fields: c.fields,
+    tags: c.tags,
+    opted_out: c.optedOut,
+  }
 }
 
 export function phoneOrThrow(raw: string, field = 'phone'): string {
@@ -137,7 +154,9 @@ export async function createContact(
     })
     if (inserted) {
       await attachByName(deps, store, businessId, inserted.id, input.tags ?? [])
-      return { contact: await one(store, inserted), created: true }
+      const contact = await one(store, inserted)
+      await emitEvents(store, [{ businessId, type: 'contact.created', data: contactEventData(contact), at: now }])
+      return { contact, created: true }
     }
     const existing = await store.contacts.byPhone(businessId, phone)
     if (!existing) throw new ConflictError('contact_exists', 'A contact with this phone was just created; retry the request.')
@@ -151,7 +170,9 @@ export async function createContact(
     const { phone: _same, ...rest } = patch
     const merged = await store.contacts.update(businessId, existing.id, rest, fields, now)
     await attachByName(deps, store, businessId, existing.id, input.tags ?? [])
-    return { contact: await one(store, merged ?? existing), created: false }
+    const contact = await one(store, merged ?? existing)
+    await emitEvents(store, [{ businessId, type: 'contact.updated', data: contactEventData(contact), at: now }])
+    return { contact, created: false }
   })
 }
 
@@ -177,7 +198,9 @@ export async function updateContact(deps: Deps, businessId: string, id: string, 
         await store.contacts.detachAll(id)
         await attachByName(deps, store, businessId, id, input.tags)
       }
-      return one(store, c)
+      const contact = await one(store, c)
+      await emitEvents(store, [{ businessId, type: 'contact.updated', data: contactEventData(contact), at: deps.clock() }])
+      return contact
     })
   } catch (err) {
     if (pgCode(err) === '23505' && patch.phone) {

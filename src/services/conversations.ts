@@ -8,6 +8,8 @@ import type { Deps } from './deps.js'
 import { assertMemberOfBusiness } from './members.js'
 import { credentialsFor } from './numbers.js'
 import { decideWindow, type WindowDecision } from './window.js'
+import { emitEvents } from './events.js'
+import { notifyLive } from './live.js'
 
 // Conversations: the inbox's list, one conversation with its newest messages, assignment and status
 // changes, and marking read (with a read receipt to WhatsApp).
@@ -137,6 +139,16 @@ export interface ConversationChanges {
   folder?: string | null
 }
 
+function changesData(c: ConversationChanges): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (c.status !== undefined) out.status = c.status
+  if (c.mode !== undefined) out.mode = c.mode
+  if (c.assigneeId !== undefined) out.assignee_id = c.assigneeId
+  if (c.teamId !== undefined) out.team_id = c.teamId
+  if (c.folder !== undefined) out.folder = c.folder
+  return out
+}
+
 /** Status, mode, assignee, team, folder. The assignee and team must be this business's (else 400). */
 export async function updateConversation(deps: Deps, businessId: string, id: string, c: ConversationChanges): Promise<Conversation> {
   const conv = await getConversation(deps, businessId, id)
@@ -156,7 +168,14 @@ export async function updateConversation(deps: Deps, businessId: string, id: str
   }
   // The team area owns the membership rule (400 invalid_assignee, same answer for other businesses' ids).
   await assertMemberOfBusiness(deps, businessId, { memberId: c.assigneeId, teamId: c.teamId })
-  if (Object.keys(patch).length > 0) await deps.store.conversations.update(businessId, conv.id, patch, deps.clock())
+  if (Object.keys(patch).length > 0) {
+    const at = deps.clock()
+    await deps.store.tx(async (s) => {
+      await s.conversations.update(businessId, conv.id, patch, at)
+      await emitEvents(s, [{ businessId, type: 'conversation.updated', data: { conversation_id: conv.id, changes: changesData(c) }, at }])
+    })
+    void notifyLive(deps, { businessId, conversationId: conv.id, kind: 'conversation.updated' })
+  }
   return getConversation(deps, businessId, conv.id)
 }
 
@@ -167,6 +186,7 @@ export async function updateConversation(deps: Deps, businessId: string, id: str
 export async function markConversationRead(deps: Deps, businessId: string, id: string): Promise<Conversation> {
   const conv = await getConversation(deps, businessId, id)
   await deps.store.conversations.markRead(businessId, conv.id, deps.clock())
+  void notifyLive(deps, { businessId, conversationId: conv.id, kind: 'conversation.read' })
   void sendReadReceipt(deps, conv)
   return { ...conv, unreadCount: 0 }
 }

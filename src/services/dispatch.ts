@@ -5,6 +5,8 @@ import type { ClaimedSend, ClaimOptions, ClaimResult } from '../store/outbox.js'
 import type { NumberRow } from '../store/numbers.js'
 import type { Deps } from './deps.js'
 import { applyPendingStatuses } from './inbound.js'
+import { emitEvents } from './events.js'
+import { notifyLive } from './live.js'
 import { credentialsFor, markDisconnected } from './numbers.js'
 
 // Handing queued messages to the provider: one claimed outbox row → one provider call → one outcome.
@@ -155,7 +157,24 @@ export async function recordOutcomes(deps: Deps, numberId: string, outcomes: Sen
   const failed = outcomes.filter((o): o is Extract<SendOutcome, { kind: 'failed' }> => o.kind === 'failed')
   const at = deps.clock()
   await deps.store.outbox.recordAccepted(accepted.map((a) => ({ messageId: a.messageId, wamid: a.wamid })))
-  await deps.store.outbox.recordFailed(failed.map((f) => ({ messageId: f.messageId, error: f.error, at })))
+  if (failed.length) {
+    // The failure and its message.status event commit together.
+    const errors = new Map(failed.map((f) => [f.messageId, f.error]))
+    const marked = await deps.store.tx(async (s) => {
+      const rows = await s.outbox.recordFailed(failed.map((f) => ({ messageId: f.messageId, error: f.error, at })))
+      await emitEvents(
+        s,
+        rows.map((r) => ({
+          businessId: r.business_id,
+          type: 'message.status' as const,
+          data: { message_id: r.id, conversation_id: r.conversation_id, status: 'failed', provider_message_id: null, error: errors.get(r.id) ?? null },
+          at,
+        })),
+      )
+      return rows
+    })
+    for (const r of marked) void notifyLive(deps, { businessId: r.business_id, conversationId: r.conversation_id, kind: 'message.status' })
+  }
   for (const r of outcomes) if (r.kind === 'retry') await deps.store.outbox.retryLater(r.messageId, r.delayMs, r.error)
   // A status webhook may have come before we knew the wamid; it waits in message_statuses until now.
   if (accepted.length) await applyPendingStatuses(deps.store, numberId, accepted.map((a) => a.wamid))

@@ -19,6 +19,56 @@ export type EventType = (typeof EVENT_TYPES)[number] | 'ping'
 /** Channel on which the webhook deliverer is woken after a commit that emitted events. */
 export const WEBHOOK_CHANNEL = 'sb_webhooks'
 
+export interface EventInput {
+  businessId: string
+  type: EventType
+  data: Record<string, unknown>
+  at: Date
+}
+
+type Subscriber = { id: string; businessId: string; events: string[] }
+
+// Whether a business has any enabled endpoint, cached briefly: the hot ingest path asks on every POST.
+// Changes made in this process clear the cache; another process's new endpoint is seen within a second.
+const SUBSCRIBER_CACHE_MS = 1_000
+const subscriberCache = new Map<string, { at: number; subs: Subscriber[] }>()
+
+export function forgetSubscribers(): void {
+  subscriberCache.clear()
+}
+
+export async function subscribersOf(repos: Pick<Repositories, 'webhooks'>, businessIds: string[]): Promise<Subscriber[]> {
+  const now = Date.now()
+  const missing = businessIds.filter((b) => (subscriberCache.get(b)?.at ?? 0) < now - SUBSCRIBER_CACHE_MS)
+  if (missing.length) {
+    const found = await repos.webhooks.subscribers(missing)
+    if (subscriberCache.size > 10_000) subscriberCache.clear()
+    for (const b of missing) subscriberCache.set(b, { at: now, subs: found.filter((s) => s.businessId === b) })
+  }
+  return businessIds.flatMap((b) => subscriberCache.get(b)?.subs ?? [])
+}
+
+/**
+ * Records many events in the caller's transaction, each with one delivery per subscribed endpoint.
+ * Events nobody will receive are not stored, so with no subscriber this costs nothing.
+ */
+export async function emitEvents(repos: Pick<Repositories, 'webhooks'>, list: EventInput[], known?: Subscriber[]): Promise<number> {
+  if (list.length === 0) return 0
+  const subs = known ?? (await subscribersOf(repos, [...new Set(list.map((e) => e.businessId))]))
+  if (subs.length === 0) return 0
+  const evs: Array<EventInput & { id: string }> = []
+  const deliveries: Array<{ id: string; endpointId: string; eventId: string; at: Date }> = []
+  for (const e of list) {
+    const targets = subs.filter((s) => s.businessId === e.businessId && (s.events.includes(e.type) || s.events.includes('*')))
+    if (targets.length === 0) continue
+    const id = newId()
+    evs.push({ ...e, id })
+    for (const t of targets) deliveries.push({ id: newId(), endpointId: t.id, eventId: id, at: e.at })
+  }
+  await repos.webhooks.insertMany(evs, deliveries)
+  return evs.length
+}
+
 export async function emitEvent(
   repos: Pick<Repositories, 'webhooks'>,
   e: { businessId: string; type: EventType; data: Record<string, unknown>; at: Date },

@@ -13,7 +13,8 @@ import {
 } from '../providers/index.js'
 import type { Repositories } from '../store/index.js'
 import type { InboundMessageRow } from '../store/inbound.js'
-import type { StatusEffect, StatusRow } from '../store/statuses.js'
+import type { StatusEffect, StatusRow, UpdatedMessage } from '../store/statuses.js'
+import { emitEvents, subscribersOf, type EventInput } from './events.js'
 import { optOutOnKeyword } from './contacts.js'
 import type { Deps } from './deps.js'
 import { verifyTokenOf, webhookNumber, webhookNumbersOfWaba, type WebhookNumber } from './numbers.js'
@@ -148,17 +149,33 @@ async function ingest(deps: Deps, routed: Routed[], receipt: WebhookReceipt): Pr
   receipt.templates = p.templates.length
 
   const parts = [p.messages.length > 0, p.statuses.length > 0, p.templates.length > 0].filter(Boolean).length
-  const needsTx = parts > 1 || p.reactions.length > 0 || p.sameBatchReplies.length > 0 || p.userIdLinks.length > 0
+  // Outbound webhook events commit with the change that caused them: with subscribers, one transaction.
+  const businessIds = [...new Set(routed.flatMap((r) => r.numbers.map((n) => n.row.businessId)))]
+  const subscribers = await subscribersOf(deps.store, businessIds)
+  const needsTx = parts > 1 || p.reactions.length > 0 || p.sameBatchReplies.length > 0 || p.userIdLinks.length > 0 || subscribers.length > 0
   let inserted: string[] = []
   let pending: Array<{ number_id: string; wamid: string }> = []
 
   const events: string[] = []
+  const outbound: EventInput[] = []
   const run = async (repos: Repositories): Promise<void> => {
     events.length = 0
+    outbound.length = 0
     if (p.messages.length) {
       const res = await repos.inbound.ingestMessages(p.messages, now)
       inserted = res.inserted
       for (const c of res.conversations) events.push(event(c.business_id, c.id, 'message.received'))
+      if (subscribers.length) {
+        const rows = new Map(p.messages.map((m) => [m.id, m]))
+        for (const c of res.conversations.filter((c) => c.created)) {
+          outbound.push({ businessId: c.business_id, type: 'conversation.created', data: { conversation_id: c.id }, at: now })
+        }
+        for (const x of res.placed) {
+          const m = rows.get(x.id)
+          if (!m) continue
+          outbound.push({ businessId: m.business_id, type: 'message.received', data: receivedData(m, x.conversation_id), at: now })
+        }
+      }
       const fresh = new Set(inserted)
       if (p.sameBatchReplies.length) await repos.inbound.linkReplies(p.sameBatchReplies.filter((id) => fresh.has(id)))
       // Reactions apply once (a retried webhook is a duplicate and changes nothing), oldest first.
@@ -178,6 +195,7 @@ async function ingest(deps: Deps, routed: Routed[], receipt: WebhookReceipt): Pr
       const res = await repos.statuses.ingest(p.statuses, p.effects, now)
       pending = res.pending
       for (const c of res.changed) events.push(event(c.business_id, c.conversation_id, 'message.status'))
+      for (const u of res.updated) outbound.push({ businessId: u.business_id, type: 'message.status', data: statusData(u), at: now })
     }
     for (const t of p.templates) {
       const status = templateStatusOf(t.event)
@@ -191,7 +209,18 @@ async function ingest(deps: Deps, routed: Routed[], receipt: WebhookReceipt): Pr
         at: now,
       })
       if (changed === 0) deps.log.info({ waba_id: t.wabaId, template: t.name, event: t.event }, 'template status update for a template we do not have')
+      else {
+        for (const businessId of new Set((p.templateNumbers.get(t) ?? []).map((n) => n.row.businessId))) {
+          outbound.push({
+            businessId,
+            type: 'template.status',
+            data: { name: t.name, language: t.language, status, reason: t.reason ?? null, provider_template_id: t.templateId ?? null },
+            at: now,
+          })
+        }
+      }
     }
+    if (outbound.length) await emitEvents(repos, outbound, subscribers)
   }
 
   await withRetry(deps, () => (needsTx ? deps.store.tx(run) : run(deps.store)))
@@ -205,6 +234,24 @@ async function ingest(deps: Deps, routed: Routed[], receipt: WebhookReceipt): Pr
   for (const [numberId, wamids] of byNumber) await applyPendingStatuses(deps.store, numberId, wamids)
 
   await optOuts(deps, p, inserted)
+}
+
+function receivedData(m: InboundMessageRow, conversationId: string): Record<string, unknown> {
+  return {
+    message_id: m.id,
+    conversation_id: conversationId,
+    number_id: m.number_id,
+    from: m.phone,
+    customer_name: m.name,
+    type: m.type,
+    text: m.text,
+    provider_message_id: m.wamid,
+    timestamp: m.ts,
+  }
+}
+
+function statusData(u: UpdatedMessage): Record<string, unknown> {
+  return { message_id: u.message_id, conversation_id: u.conversation_id, status: u.status, provider_message_id: u.wamid, error: u.error }
 }
 
 const event = (businessId: string, conversationId: string, kind: string): string =>

@@ -395,6 +395,21 @@ export async function launchSender(deps: Deps, businessId: string, id: string, o
 // ---------------------------------------------------------------------------------------------
 // The check sends make
 
+// Every send asks; senders change state rarely. A short cache keeps the check off the database on the
+// hot path (a state change reaches sends within SENDER_CACHE_MS).
+const SENDER_CACHE_MS = 2_000
+const senderCache = new Map<string, { at: number; sender: SenderRow | null }>()
+
+async function senderOfNumber(deps: Deps, numberId: string): Promise<SenderRow | null> {
+  const now = Date.now()
+  const hit = senderCache.get(numberId)
+  if (hit && now - hit.at < SENDER_CACHE_MS) return hit.sender
+  const sender = await deps.store.senders.byNumberId(numberId)
+  if (senderCache.size > 10_000) senderCache.clear()
+  senderCache.set(numberId, { at: now, sender })
+  return sender
+}
+
 /**
  * Throws 422 when a send from `numberId` to `phone` is not allowed by the lifecycle of the sender the
  * number was provisioned from: before launch only its test numbers may be messaged. Numbers that did
@@ -402,7 +417,7 @@ export async function launchSender(deps: Deps, businessId: string, id: string, o
  * once the sending number is resolved, before anything is queued.
  */
 export async function assertSenderMayMessage(deps: Deps, numberId: string, phone: string): Promise<void> {
-  const s = await deps.store.senders.byNumberId(numberId)
+  const s = await senderOfNumber(deps, numberId)
   if (!s) return
   const p = normalizePhone(phone)
   const e164 = p.ok ? p.e164 : phone

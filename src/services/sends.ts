@@ -8,6 +8,8 @@ import { assertNotOptedOut, findOrCreateContactByPhone, phoneOrThrow } from './c
 import { getConversation } from './conversations.js'
 import type { Deps } from './deps.js'
 import { resolveSendingNumber } from './numbers.js'
+import { assertSenderMayMessage } from './senders.js'
+import { notifyLive } from './live.js'
 import { approvedTemplateFor, fillTemplate } from './templates.js'
 import { assertFreeFormAllowed } from './window.js'
 
@@ -62,6 +64,7 @@ async function enqueueOrReplay(deps: Deps, row: Parameters<Deps['store']['messag
   const m = await deps.store.messages.enqueue(row)
   if (m) {
     wakeDispatchers(deps, m.numberId)
+    void notifyLive(deps, { businessId: m.businessId, conversationId: m.conversationId, kind: 'message.created' })
     return m
   }
   // The unique (business_id, idempotency_key) index refused a second row: another request with the same
@@ -84,6 +87,7 @@ export async function sendToConversation(deps: Deps, cmd: SendCommand): Promise<
   }
   const conv = await getConversation(deps, cmd.businessId, cmd.conversationId)
   assertFreeFormAllowed(conv, deps.clock())
+  if (conv.customerPhone) await assertSenderMayMessage(deps, conv.numberId, conv.customerPhone)
 
   const c = cmd.content
   let payload: Record<string, unknown> = {}
@@ -225,6 +229,7 @@ export async function sendTemplate(deps: Deps, cmd: TemplateSendCommand): Promis
   if (first) return first
   const phone = phoneOrThrow(cmd.phone)
   const number = await resolveSendingNumber(deps, cmd.businessId, cmd.numberId)
+  await assertSenderMayMessage(deps, number.id, phone)
   const template = await approvedTemplateFor(deps, number.id, cmd.templateKey, cmd.language)
   const filled = fillTemplate(template, cmd.variables)
   const { contact } = await findOrCreateContactByPhone(deps, { businessId: cmd.businessId, phone, name: cmd.customerName ?? null })

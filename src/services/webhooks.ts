@@ -6,7 +6,7 @@ import { isLocalHostname, isPrivateAddress } from '../domain/network.js'
 import { decodePageToken, encodePageToken, isTimeCursor } from '../domain/page-token.js'
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from '../store/webhooks.js'
 import type { Deps } from './deps.js'
-import { EVENT_TYPES, WEBHOOK_CHANNEL } from './events.js'
+import { EVENT_TYPES, forgetSubscribers, WEBHOOK_CHANNEL } from './events.js'
 
 const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000
 
@@ -85,6 +85,7 @@ export async function createEndpoint(deps: Deps, businessId: string, input: Endp
     createdAt: now,
     updatedAt: now,
   })
+  forgetSubscribers()
   return { endpoint, secret }
 }
 
@@ -124,11 +125,13 @@ export async function updateEndpoint(
     })
   }
   const endpoint = await deps.store.webhooks.updateEndpoint(businessId, id, set)
+  forgetSubscribers()
   if (!endpoint) throw new NotFoundError('not_found', `No webhook endpoint has the id ${id}.`, { id })
   return { endpoint, secret }
 }
 
 export async function deleteEndpoint(deps: Deps, businessId: string, id: string): Promise<void> {
+  forgetSubscribers()
   if (!isUuid(id) || !(await deps.store.webhooks.deleteEndpoint(businessId, id))) {
     throw new NotFoundError('not_found', `No webhook endpoint has the id ${id}.`, { id })
   }

@@ -49,11 +49,14 @@ export interface InboundMessageRow {
 export interface IngestResult {
   /** Ids of the messages that were new (duplicates of stored wamids are not listed). */
   inserted: string[]
+  /** Each new message with its conversation (for the message.received event). */
+  placed: Array<{ id: string; conversation_id: string }>
   conversations: Array<{ id: string; business_id: string; created: boolean }>
 }
 
 interface RawIngest {
   inserted: string[] | null
+  placed: Array<{ id: string; conversation_id: string }> | null
   conversations: Array<{ id: string; business_id: string; created: boolean }> | null
   media: number
 }
@@ -64,7 +67,7 @@ export function inboundRepo(h: Handle) {
     notify: (payloads: string[]) => notifyEvents(h, payloads),
 
     async ingestMessages(rows: InboundMessageRow[], now: Date): Promise<IngestResult> {
-      if (rows.length === 0) return { inserted: [], conversations: [] }
+      if (rows.length === 0) return { inserted: [], placed: [], conversations: [] }
       const at = now.toISOString()
       const [r] = await h.rows<RawIngest>(sql`
 WITH k AS (
@@ -161,9 +164,10 @@ md AS (
 )
 SELECT
   (SELECT json_agg(id) FROM mi) AS inserted,
+  (SELECT json_agg(json_build_object('id', id, 'conversation_id', conversation_id)) FROM mi) AS placed,
   (SELECT json_agg(json_build_object('id', id, 'business_id', business_id, 'created', created)) FROM cv) AS conversations,
   (SELECT count(*) FROM md)::int AS media`)
-      return { inserted: r?.inserted ?? [], conversations: r?.conversations ?? [] }
+      return { inserted: r?.inserted ?? [], placed: r?.placed ?? [], conversations: r?.conversations ?? [] }
     },
 
     /** Links replies whose quoted message arrived in the same batch (the insert could not see it yet). */

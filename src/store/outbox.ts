@@ -145,15 +145,18 @@ export function outboxRepo(h: Handle) {
     },
 
     /** The provider refused for good: the message ends `failed` with the provider's code and text. */
-    async recordFailed(failed: Array<{ messageId: string; error: Record<string, unknown>; at: Date }>): Promise<void> {
-      if (failed.length === 0) return
+    /** Marks messages failed (when not already further on) and drops their outbox rows; returns the ones marked. */
+    async recordFailed(failed: Array<{ messageId: string; error: Record<string, unknown>; at: Date }>): Promise<Array<{ id: string; business_id: string; conversation_id: string }>> {
+      if (failed.length === 0) return []
       const below = statusesBelow('failed')
-      await h.rows(sql`
+      return h.rows<{ id: string; business_id: string; conversation_id: string }>(sql`
         WITH d AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(failed.map((x) => ({ id: x.messageId, error: x.error, at: x.at.toISOString() })))}::jsonb)
                      AS d(id uuid, error jsonb, at timestamptz)),
         upd AS (UPDATE messages m SET delivery_status = 'failed', error = d.error, failed_at = d.at
-                FROM d WHERE m.id = d.id AND m.delivery_status IN (${sql.join(below.map((s) => sql`${s}`), sql`, `)}) RETURNING m.id)
-        DELETE FROM outbox o USING d WHERE o.message_id = d.id`)
+                FROM d WHERE m.id = d.id AND m.delivery_status IN (${sql.join(below.map((s) => sql`${s}`), sql`, `)})
+                RETURNING m.id, m.business_id, m.conversation_id),
+        del AS (DELETE FROM outbox o USING d WHERE o.message_id = d.id)
+        SELECT id, business_id, conversation_id FROM upd`)
     },
 
     /** Try again later (provider busy, network trouble): the row goes back to the queue. */

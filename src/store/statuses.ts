@@ -37,6 +37,16 @@ export interface ChangedConversation {
   conversation_id: string
 }
 
+/** A message whose status (or step time) a status webhook changed: the message.status event. */
+export interface UpdatedMessage {
+  business_id: string
+  conversation_id: string
+  message_id: string
+  status: string
+  wamid: string
+  error: Record<string, unknown> | null
+}
+
 export interface PendingStatus {
   number_id: string
   wamid: string
@@ -67,7 +77,7 @@ upd AS (
       OR (w.sent_at IS NOT NULL AND m.sent_at IS NULL)
       OR (w.delivered_at IS NOT NULL AND m.delivered_at IS NULL)
       OR (w.read_at IS NOT NULL AND m.read_at IS NULL))
-  RETURNING m.business_id, m.conversation_id
+  RETURNING m.business_id, m.conversation_id, m.id, m.delivery_status, m.provider_message_id, m.error
 )`
 }
 
@@ -88,9 +98,13 @@ export function statusesRepo(h: Handle) {
      * Stores the statuses (once each) and applies their effects to the messages that exist. Returns
      * the (number, wamid) pairs whose message was not found: they wait for `applyPending`.
      */
-    async ingest(rows: StatusRow[], effects: StatusEffect[], now: Date): Promise<{ stored: number; pending: Array<{ number_id: string; wamid: string }>; changed: ChangedConversation[] }> {
-      if (rows.length === 0) return { stored: 0, pending: [], changed: [] }
-      const [r] = await h.rows<{ stored: number; pending: Array<{ number_id: string; wamid: string }> | null; changed: ChangedConversation[] | null }>(sql`
+    async ingest(
+      rows: StatusRow[],
+      effects: StatusEffect[],
+      now: Date,
+    ): Promise<{ stored: number; pending: Array<{ number_id: string; wamid: string }>; changed: ChangedConversation[]; updated: UpdatedMessage[] }> {
+      if (rows.length === 0) return { stored: 0, pending: [], changed: [], updated: [] }
+      const [r] = await h.rows<{ stored: number; pending: Array<{ number_id: string; wamid: string }> | null; changed: ChangedConversation[] | null; updated: UpdatedMessage[] | null }>(sql`
 WITH k AS (
   SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS k(
     number_id uuid, wamid text, status text, occurred_at timestamptz, errors jsonb, pricing jsonb)
@@ -108,8 +122,10 @@ ins AS (
 SELECT
   (SELECT count(*) FROM ins)::int AS stored,
   (SELECT json_agg(DISTINCT jsonb_build_object('number_id', number_id, 'wamid', provider_message_id)) FROM ins WHERE applied = 0) AS pending,
-  (SELECT json_agg(DISTINCT jsonb_build_object('business_id', business_id, 'conversation_id', conversation_id)) FROM upd) AS changed`)
-      return { stored: r?.stored ?? 0, pending: r?.pending ?? [], changed: r?.changed ?? [] }
+  (SELECT json_agg(DISTINCT jsonb_build_object('business_id', business_id, 'conversation_id', conversation_id)) FROM upd) AS changed,
+  (SELECT json_agg(jsonb_build_object('business_id', business_id, 'conversation_id', conversation_id, 'message_id', id,
+     'status', delivery_status, 'wamid', provider_message_id, 'error', error)) FROM upd) AS updated`)
+      return { stored: r?.stored ?? 0, pending: r?.pending ?? [], changed: r?.changed ?? [], updated: r?.updated ?? [] }
     },
 
     /** Statuses of these wamids still waiting for their message. */
@@ -122,9 +138,9 @@ SELECT
     },
 
     /** Applies folded effects of waiting statuses, and marks them applied where the message now exists. */
-    async applyEffects(effects: StatusEffect[]): Promise<{ marked: number; changed: ChangedConversation[] }> {
-      if (effects.length === 0) return { marked: 0, changed: [] }
-      const [r] = await h.rows<{ marked: number; changed: ChangedConversation[] | null }>(sql`
+    async applyEffects(effects: StatusEffect[]): Promise<{ marked: number; changed: ChangedConversation[]; updated: UpdatedMessage[] }> {
+      if (effects.length === 0) return { marked: 0, changed: [], updated: [] }
+      const [r] = await h.rows<{ marked: number; changed: ChangedConversation[] | null; updated: UpdatedMessage[] | null }>(sql`
 WITH ${effectsCte(effects)},
 found AS (SELECT m.number_id, m.provider_message_id FROM messages m JOIN w ON m.number_id = w.number_id AND m.provider_message_id = w.wamid),
 mark AS (
@@ -133,8 +149,10 @@ mark AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM mark)::int AS marked,
-  (SELECT json_agg(DISTINCT jsonb_build_object('business_id', business_id, 'conversation_id', conversation_id)) FROM upd) AS changed`)
-      return { marked: r?.marked ?? 0, changed: r?.changed ?? [] }
+  (SELECT json_agg(DISTINCT jsonb_build_object('business_id', business_id, 'conversation_id', conversation_id)) FROM upd) AS changed,
+  (SELECT json_agg(jsonb_build_object('business_id', business_id, 'conversation_id', conversation_id, 'message_id', id,
+     'status', delivery_status, 'wamid', provider_message_id, 'error', error)) FROM upd) AS updated`)
+      return { marked: r?.marked ?? 0, changed: r?.changed ?? [], updated: r?.updated ?? [] }
     },
   }
 }

@@ -80,6 +80,28 @@ export function webhooksRepo(h: Handle) {
       return endpoints.length
     },
 
+    /** Enabled endpoints of these businesses with what they subscribe to (for batched fan-out). */
+    async subscribers(businessIds: string[]): Promise<Array<{ id: string; businessId: string; events: string[] }>> {
+      if (businessIds.length === 0) return []
+      const rows = await h.rows<{ id: string; business_id: string; events: string[] }>(sql`
+        SELECT id, business_id, events FROM webhook_endpoints
+        WHERE business_id = ANY(${pgArray(businessIds)}::uuid[]) AND status = 'enabled'`)
+      return rows.map((r) => ({ id: r.id, businessId: r.business_id, events: r.events }))
+    },
+
+    /** Many events and their deliveries in two statements (the ingest path). */
+    async insertMany(
+      evs: Array<{ id: string; businessId: string; type: string; data: Record<string, unknown>; at: Date }>,
+      deliveries: Array<{ id: string; endpointId: string; eventId: string; at: Date }>,
+    ): Promise<void> {
+      if (evs.length === 0) return
+      await h.db.insert(events).values(evs.map((e) => ({ id: e.id, businessId: e.businessId, type: e.type, data: e.data, createdAt: e.at, dispatchedAt: e.at })))
+      if (deliveries.length === 0) return
+      await h.db.insert(webhookDeliveries).values(
+        deliveries.map((d) => ({ id: d.id, endpointId: d.endpointId, eventId: d.eventId, status: 'pending', nextAttemptAt: d.at, createdAt: d.at, updatedAt: d.at })),
+      )
+    },
+
     async insertDelivery(row: typeof webhookDeliveries.$inferInsert): Promise<void> {
       await h.db.insert(webhookDeliveries).values(row).onConflictDoNothing()
     },
