@@ -395,8 +395,9 @@ export async function launchSender(deps: Deps, businessId: string, id: string, o
 // ---------------------------------------------------------------------------------------------
 // The check sends make
 
-// Every send asks; senders change state rarely. A short cache keeps the check off the database on the
-// hot path (a state change reaches sends within SENDER_CACHE_MS).
+// Every send asks. Most numbers were connected directly and have no sender: that answer is cached
+// briefly to keep the check off the database on the hot path. A number that has a sender is always
+// looked up, so a state change applies to the very next send.
 const SENDER_CACHE_MS = 2_000
 const senderCache = new Map<string, { at: number; sender: SenderRow | null }>()
 
@@ -406,7 +407,8 @@ async function senderOfNumber(deps: Deps, numberId: string): Promise<SenderRow |
   if (hit && now - hit.at < SENDER_CACHE_MS) return hit.sender
   const sender = await deps.store.senders.byNumberId(numberId)
   if (senderCache.size > 10_000) senderCache.clear()
-  senderCache.set(numberId, { at: now, sender })
+  if (sender) senderCache.delete(numberId)
+  else senderCache.set(numberId, { at: now, sender: null })
   return sender
 }
 
