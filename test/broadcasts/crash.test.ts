@@ -1,0 +1,134 @@
+// kill -9 a server in the middle of a running broadcast: after a restart the broadcast carries on, no
+// recipient is lost, and the only recipients messaged twice are those in flight at the crash.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, test } from 'vitest'
+import { cli, startServerProcess, type ServerProcess } from '../../bench/lib.js'
+import { openDatabase, type Database } from '../../src/store/db.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { forEachDatabase } from '../helpers/harness.js'
+import { startEmulatorFor, waitFor, type RunningEmulator } from '../helpers/whatsapp.js'
+
+const RECIPIENTS = 600
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0))
+    })
+  })
+}
+
+forEachDatabase('broadcasts: crash mid-broadcast', (kind) => {
+  let emu: RunningEmulator
+  let dataDir: string
+  let pgDb: TestDatabase | null = null
+  beforeAll(async () => {
+    // The emulator keeps retrying status webhooks through the downtime, as Meta does.
+    emu = await startEmulatorFor({ webhook_retry_base_ms: 200, webhook_max_attempts: 12, auto_read: false })
+    dataDir = mkdtempSync(join(tmpdir(), 'sb-bcrash-'))
+    if (kind === 'postgres') pgDb = await createTestDatabase('postgres')
+  })
+  afterAll(async () => {
+    await emu?.close()
+    await pgDb?.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  async function withDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+    if (pgDb) return fn(pgDb.database)
+    const db = await openDatabase({ databaseUrl: null, dataDir: join(dataDir, 'pglite') })
+    try {
+      return await fn(db)
+    } finally {
+      await db.close()
+    }
+  }
+
+  test(`kill -9 with a ${RECIPIENTS}-recipient broadcast running; restart; it completes, nobody lost`, async () => {
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    const env: Record<string, string> = {
+      SWITCHBOARD_DATA_DIR: dataDir,
+      SWITCHBOARD_SECRET_KEY: randomBytes(32).toString('hex'),
+      SWITCHBOARD_EMULATOR: 'off',
+      SWITCHBOARD_RATE_LIMIT: '1000000',
+      PUBLIC_URL: base,
+      LOG_LEVEL: 'error',
+      ...(pgDb?.url ? { DATABASE_URL: pgDb.url } : {}),
+    }
+    const key = (JSON.parse(await cli(['init', '--business', 'Crash', '--json'], env)) as { api_key: string }).api_key
+    const api = async (method: string, path: string, body?: unknown, type = 'application/json') => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': type } : {}) },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      })
+      return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> }
+    }
+    let server: ServerProcess = await startServerProcess(env, port)
+    try {
+      const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12))
+      const wabaId = String(200000000000000 + Math.floor(Math.random() * 1e12))
+      const token = `EAAG${randomBytes(12).toString('hex')}`
+      const secret = randomBytes(16).toString('hex')
+      const num = await api('POST', '/v1/numbers', {
+        display_phone_number: '+12025550177', name: 'Crash line', phone_number_id: phoneNumberId, waba_id: wabaId,
+        access_token: token, app_secret: secret, graph_base_url: emu.url, throughput_mps: 100,
+      })
+      assert.equal(num.status, 201, JSON.stringify(num.body))
+      await fetch(`${emu.url}/_emulator/numbers/${phoneNumberId}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ display_phone_number: '+12025550177', waba_id: wabaId, access_token: token, app_secret: secret, webhook_url: `${base}/webhooks/whatsapp`, throughput_mps: 1000 }),
+      })
+      const tpl = await api('POST', '/v1/templates', { name: 'crash_news', language: 'en_US', category: 'MARKETING', body: 'News for {{first_name}}.', examples: { first_name: 'Ana' } })
+      assert.equal(tpl.status, 201)
+      await waitFor(async () => (await api('GET', `/v1/templates/${tpl.body.data.id}`)).body.data.status === 'APPROVED', 10_000, 'approval')
+      const csv = ['phone,first_name,tags', ...Array.from({ length: RECIPIENTS }, (_, i) => `+4479${String(20_000_000 + i)},R${i},crash`)].join('\n')
+      const imp = await api('POST', '/v1/contacts/import', csv + '\n', 'text/csv')
+      assert.equal(imp.status, 202)
+      await waitFor(async () => (await api('GET', `/v1/contacts/imports/${imp.body.data.id}`)).body.data.status === 'completed', 30_000, 'the import')
+
+      const b = await api('POST', '/v1/broadcasts', { name: 'Crash', template_key: 'crash_news', audience: { tags_any: ['crash'] }, variables: { first_name: '{{contact.first_name}}' } })
+      assert.equal(b.status, 201, JSON.stringify(b.body))
+      const id = b.body.data.id as string
+      assert.equal((await api('POST', `/v1/broadcasts/${id}/start`)).status, 200)
+      const handed = async () => ((await (await fetch(`${emu.url}/_emulator/stats`)).json()) as { accepted_sends: number }).accepted_sends
+      await waitFor(async () => (await handed()) >= 150, 60_000, '150 sends before the crash')
+      await new Promise<void>((res) => {
+        server.child.once('exit', () => res())
+        server.child.kill('SIGKILL')
+      })
+      const beforeCrash = await handed()
+      const inFlight = await withDb(async (db) => {
+        const [r] = await db.rows<{ n: number }>(db.db, sql`SELECT count(*)::int8 AS n FROM outbox WHERE locked_until IS NOT NULL AND locked_until > now()`)
+        return Number(r.n)
+      })
+
+      server = await startServerProcess(env, port)
+      const done = await waitFor(async () => {
+        const d = (await api('GET', `/v1/broadcasts/${id}`)).body.data
+        return d.status === 'completed' ? d : null
+      }, 120_000, 'the broadcast to complete after the restart')
+      const sent = ((await (await fetch(`${emu.url}/_emulator/outbox?phone_number_id=${phoneNumberId}&limit=5000`)).json()) as { data: Array<{ wa_id: string }> }).data
+      const perPhone = new Map<string, number>()
+      for (const e of sent) perPhone.set(e.wa_id, (perPhone.get(e.wa_id) ?? 0) + 1)
+      const twice = [...perPhone.values()].filter((n) => n > 1).length
+      console.log(`[${kind}] broadcast crash test: ${beforeCrash} handed over before kill -9, ${inFlight} in flight at the crash, ` +
+        `${twice} recipients messaged twice, ${perPhone.size} of ${RECIPIENTS} recipients reached; counts ${JSON.stringify(done.counts)}`)
+      assert.equal(perPhone.size, RECIPIENTS, 'every recipient reached')
+      assert.equal(done.counts.total, RECIPIENTS)
+      assert.equal(done.counts.failed + done.counts.skipped, 0)
+      assert.ok(twice <= inFlight, `${twice} messaged twice but only ${inFlight} were in flight`)
+    } finally {
+      await server.stop()
+    }
+  }, 300_000)
+})
