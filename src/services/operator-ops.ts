@@ -15,8 +15,13 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '')
 
 export const operatorOps: Record<string, Op> = {
   async init(deps, args) {
-    const r = await initBusiness(deps, { businessName: str(args.business) })
-    return { business_id: r.businessId, api_key: r.apiKey, ...(r.numberId ? { number_id: r.numberId, number_display: r.numberDisplay } : {}) }
+    const r = await initBusiness(deps, { businessName: str(args.business), ownerEmail: str(args.owner_email) || undefined })
+    return {
+      business_id: r.businessId,
+      api_key: r.apiKey,
+      ...(r.numberId ? { number_id: r.numberId, number_display: r.numberDisplay } : {}),
+      ...(r.owner ? { owner: { member_id: r.owner.memberId, email: r.owner.email, password: r.owner.password } } : {}),
+    }
   },
   async 'keys.create'(deps, args) {
     const { key, secret } = await createApiKey(deps, {
