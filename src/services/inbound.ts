@@ -135,20 +135,26 @@ export async function receiveWebhook(deps: Deps, rawBody: Buffer, signature: str
 // Group commit: webhooks that arrive while an ingest transaction runs wait and go in the next one
 // together. Each POST is still answered only after the transaction holding its messages commits, but
 // fifty concurrent one-message webhooks cost one commit instead of fifty.
-const MAX_BATCH_CHANGES = 2_000
+// Large webhooks (Meta batches up to 1,000 messages) are already efficient alone and keep their own
+// transaction, so several run at once; small ones are merged, up to about this many events per batch.
+const MAX_BATCH_EVENTS = 500
+const ALONE_FROM_EVENTS = 50
 interface Waiting {
   routed: Routed[]
+  events: number
   resolve: (inserted: Set<string>) => void
   reject: (err: unknown) => void
 }
 const queues = new WeakMap<object, { waiting: Waiting[]; running: boolean }>()
 
 function ingestBatched(deps: Deps, routed: Routed[]): Promise<Set<string>> {
+  const events = routed.reduce((n, r) => n + r.change.events.length, 0)
+  if (events >= ALONE_FROM_EVENTS) return ingest(deps, routed)
   let q = queues.get(deps.store)
   if (!q) queues.set(deps.store, (q = { waiting: [], running: false }))
   const queue = q
   return new Promise((resolve, reject) => {
-    queue.waiting.push({ routed, resolve, reject })
+    queue.waiting.push({ routed, events, resolve, reject })
     if (!queue.running) void drain(deps, queue)
   })
 }
@@ -158,8 +164,8 @@ async function drain(deps: Deps, q: { waiting: Waiting[]; running: boolean }): P
   try {
     while (q.waiting.length) {
       let n = 0
-      let changes = 0
-      while (n < q.waiting.length && (n === 0 || changes + q.waiting[n].routed.length <= MAX_BATCH_CHANGES)) changes += q.waiting[n++].routed.length
+      let events = 0
+      while (n < q.waiting.length && (n === 0 || events + q.waiting[n].events <= MAX_BATCH_EVENTS)) events += q.waiting[n++].events
       const batch = q.waiting.splice(0, n)
       try {
         const inserted = await ingest(deps, batch.flatMap((w) => w.routed))
