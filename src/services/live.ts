@@ -99,5 +99,21 @@ export async function notifyLive(
   e: { businessId: string; conversationId?: string | null; kind: string },
 ): Promise<void> {
   const payload = JSON.stringify({ business_id: e.businessId, conversation_id: e.conversationId ?? null, kind: e.kind })
-  await deps.store.database.notify(LIVE_CHANNEL, payload).catch((err) => deps.log.warn({ err }, 'live notify failed'))
+  // Gathered for a few milliseconds into one statement: every NOTIFY takes Postgres's global
+  // notification lock, and one per send would serialise busy senders behind it.
+  let q = pendingLive.get(deps.store)
+  if (!q) pendingLive.set(deps.store, (q = { payloads: new Set(), timer: null }))
+  const queue = q
+  queue.payloads.add(payload)
+  if (queue.timer) return
+  queue.timer = setTimeout(() => {
+    queue.timer = null
+    const batch = [...queue.payloads]
+    queue.payloads.clear()
+    deps.store.statuses.notify(batch).catch((err) => deps.log.warn({ err }, 'live notify failed'))
+  }, LIVE_COALESCE_MS)
+  queue.timer.unref()
 }
+
+const LIVE_COALESCE_MS = 20
+const pendingLive = new WeakMap<object, { payloads: Set<string>; timer: NodeJS.Timeout | null }>()
