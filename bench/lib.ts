@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer as createNetServer } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -112,4 +113,55 @@ export function percentile(sorted: number[], p: number): number {
 export function kinds(): Array<'pglite' | 'postgres'> {
   const only = process.env.BENCH_DB
   return only === 'pglite' || only === 'postgres' ? [only] : ['pglite', 'postgres']
+}
+
+/** A free TCP port on 127.0.0.1 (for a child server process). */
+export function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0))
+    })
+  })
+}
+
+export interface EmulatorLine {
+  numberId: string
+  phoneNumberId: string
+  wabaId: string
+  displayPhone: string
+}
+
+/**
+ * Connects a number to a running server through its API, pointing at an emulator, and registers the
+ * same number in the emulator with the server's webhook URL: what a person does with Meta's dashboard.
+ */
+export async function connectLine(
+  server: { url: string; apiKey: string },
+  emulatorUrl: string,
+  opts: { displayPhone: string; throughputMps: number; emulatorCapMps?: number; name?: string },
+): Promise<EmulatorLine> {
+  const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12))
+  const wabaId = String(200000000000000 + Math.floor(Math.random() * 1e12))
+  const token = `EAAG${randomBytes(12).toString('hex')}`
+  const secret = randomBytes(16).toString('hex')
+  const res = await fetch(`${server.url}/v1/numbers`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      display_phone_number: opts.displayPhone, name: opts.name ?? 'Test line', phone_number_id: phoneNumberId, waba_id: wabaId,
+      access_token: token, app_secret: secret, graph_base_url: emulatorUrl, throughput_mps: opts.throughputMps,
+    }),
+  })
+  const body = (await res.json()) as { data?: { id: string } }
+  if (res.status !== 201 || !body.data) throw new Error(`connecting the number failed: ${res.status} ${JSON.stringify(body)}`)
+  await fetch(`${emulatorUrl}/_emulator/numbers/${phoneNumberId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      display_phone_number: opts.displayPhone, waba_id: wabaId, access_token: token, app_secret: secret,
+      webhook_url: `${server.url}/webhooks/whatsapp`, throughput_mps: opts.emulatorCapMps ?? opts.throughputMps,
+    }),
+  })
+  return { numberId: body.data.id, phoneNumberId, wabaId, displayPhone: opts.displayPhone }
 }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { startEmulator } from '../src/emulator/server.js'
-import { benchDatabase, cli, cpuSeconds, percentile, peakRssMiB, startServerProcess } from './lib.js'
+import { benchDatabase, cli, connectLine, cpuSeconds, percentile, peakRssMiB, startServerProcess } from './lib.js'
 
 // Sends through the API until the emulator's status webhooks say `delivered`.
 //
@@ -66,20 +65,8 @@ async function deliveredAmong(ids: string[]): Promise<string[]> {
 
 try {
   // A number at CAP messages/s, on the emulator (whose cap for it is also CAP).
-  const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12))
-  const wabaId = String(200000000000000 + Math.floor(Math.random() * 1e12))
-  const token = `EAAG${randomBytes(12).toString('hex')}`
-  const secret = randomBytes(16).toString('hex')
-  const num = await api('POST', '/v1/numbers', {
-    display_phone_number: '+12025550142', name: 'Bench line', phone_number_id: phoneNumberId, waba_id: wabaId,
-    access_token: token, app_secret: secret, graph_base_url: emu.url, throughput_mps: CAP,
-  })
-  if (num.status !== 201) throw new Error(`number: ${JSON.stringify(num.body)}`)
-  await fetch(`${emu.url}/_emulator/numbers/${phoneNumberId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ display_phone_number: '+12025550142', waba_id: wabaId, access_token: token, app_secret: secret, webhook_url: `${server.url}/webhooks/whatsapp`, throughput_mps: CAP }),
-  })
+  const num = await connectLine({ url: server.url, apiKey: init.api_key }, emu.url, { displayPhone: '+12025550142', throughputMps: CAP, name: 'Bench line' })
+  const { phoneNumberId } = num
 
   // Customers write first (the window opens), then we know their conversations.
   const phones = Array.from({ length: CONVERSATIONS }, (_, i) => `+4479111${String(10000 + i).padStart(5, '0')}`)

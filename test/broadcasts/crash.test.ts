@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, test } from 'vitest'
-import { cli, startServerProcess, type ServerProcess } from '../../bench/lib.js'
+import { cli, connectLine, freePort, startServerProcess, type ServerProcess } from '../../bench/lib.js'
 import { openDatabase, type Database } from '../../src/store/db.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { forEachDatabase } from '../helpers/harness.js'
@@ -16,14 +15,6 @@ import { startEmulatorFor, waitFor, type RunningEmulator } from '../helpers/what
 
 const RECIPIENTS = 600
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
-}
 
 forEachDatabase('broadcasts: crash mid-broadcast', (kind) => {
   let emu: RunningEmulator
@@ -74,20 +65,7 @@ forEachDatabase('broadcasts: crash mid-broadcast', (kind) => {
     }
     let server: ServerProcess = await startServerProcess(env, port)
     try {
-      const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12))
-      const wabaId = String(200000000000000 + Math.floor(Math.random() * 1e12))
-      const token = `EAAG${randomBytes(12).toString('hex')}`
-      const secret = randomBytes(16).toString('hex')
-      const num = await api('POST', '/v1/numbers', {
-        display_phone_number: '+12025550177', name: 'Crash line', phone_number_id: phoneNumberId, waba_id: wabaId,
-        access_token: token, app_secret: secret, graph_base_url: emu.url, throughput_mps: 100,
-      })
-      assert.equal(num.status, 201, JSON.stringify(num.body))
-      await fetch(`${emu.url}/_emulator/numbers/${phoneNumberId}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ display_phone_number: '+12025550177', waba_id: wabaId, access_token: token, app_secret: secret, webhook_url: `${base}/webhooks/whatsapp`, throughput_mps: 1000 }),
-      })
+      const { phoneNumberId } = await connectLine({ url: base, apiKey: key }, emu.url, { displayPhone: '+12025550177', throughputMps: 100, emulatorCapMps: 1000, name: 'Crash line' })
       const tpl = await api('POST', '/v1/templates', { name: 'crash_news', language: 'en_US', category: 'MARKETING', body: 'News for {{first_name}}.', examples: { first_name: 'Ana' } })
       assert.equal(tpl.status, 201)
       await waitFor(async () => (await api('GET', `/v1/templates/${tpl.body.data.id}`)).body.data.status === 'APPROVED', 10_000, 'approval')

@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, test } from 'vitest'
-import { cli, startServerProcess, type ServerProcess } from '../../bench/lib.js'
+import { cli, connectLine, freePort, startServerProcess, type ServerProcess } from '../../bench/lib.js'
 import { openDatabase, type Database } from '../../src/store/db.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { forEachDatabase } from '../helpers/harness.js'
@@ -16,14 +15,6 @@ import { startEmulatorFor, waitFor, type RunningEmulator } from '../helpers/what
 
 const TOTAL = 2000
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
-}
 
 async function api(base: string, key: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
@@ -84,21 +75,9 @@ forEachDatabase('messaging: crash while dispatching', (kind) => {
     const key = init.api_key
     let server = await startServerProcess(env, port)
     try {
-      const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12))
-      const wabaId = String(200000000000000 + Math.floor(Math.random() * 1e12))
-      const token = `EAAG${randomBytes(12).toString('hex')}`
-      const secret = randomBytes(16).toString('hex')
       // Slow at first (1/s) so that all 2,000 are queued before dispatch really starts.
-      const num = await api(base, key, 'POST', '/v1/numbers', {
-        display_phone_number: '+12025550188', name: 'Crash line', phone_number_id: phoneNumberId, waba_id: wabaId,
-        access_token: token, app_secret: secret, graph_base_url: emu.url, throughput_mps: 1,
-      })
-      assert.equal(num.status, 201, JSON.stringify(num.body))
-      await fetch(`${emu.url}/_emulator/numbers/${phoneNumberId}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ display_phone_number: '+12025550188', waba_id: wabaId, access_token: token, app_secret: secret, webhook_url: `${base}/webhooks/whatsapp`, throughput_mps: 1000 }),
-      })
+      const num = await connectLine({ url: base, apiKey: key }, emu.url, { displayPhone: '+12025550188', throughputMps: 1, emulatorCapMps: 1000, name: 'Crash line' })
+      const { phoneNumberId } = num
       const tpl = await api(base, key, 'POST', '/v1/templates', { name: 'crash_note', language: 'en_US', category: 'UTILITY', body: 'Note {{n}} for you.', examples: { n: '1' } })
       assert.equal(tpl.status, 201)
       await waitFor(async () => (await api(base, key, 'GET', `/v1/templates/${tpl.body.data.id}`)).body.data.status === 'APPROVED', 10000, 'approval')
@@ -116,7 +95,7 @@ forEachDatabase('messaging: crash while dispatching', (kind) => {
       }))
       const outboxSeen = async () => ((await (await fetch(`${emu.url}/_emulator/stats`)).json()) as { accepted_sends: number }).accepted_sends
       const start = await outboxSeen()
-      await api(base, key, 'PATCH', `/v1/numbers/${num.body.data.id}`, { throughput_mps: 250 })
+      await api(base, key, 'PATCH', `/v1/numbers/${num.numberId}`, { throughput_mps: 250 })
       await waitFor(async () => (await outboxSeen()) - start >= 300, 120_000, '300 sends before the crash')
       await kill9(server)
       const sentBeforeCrash = (await outboxSeen()) - start
