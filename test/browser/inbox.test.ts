@@ -2,10 +2,15 @@
 // customer writes and the message appears live, the reply's ticks go to read, the window closes and a
 // template goes out, assignment and tags stick, and a failed send shows why.
 import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { deflateSync } from 'node:zlib'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, test } from 'vitest'
 import { DATABASES, forEachDatabase, useTestApp, type TestApp } from '../helpers/harness.js'
 import { connectEmulatorNumber, customerWrites, startEmulatorFor, waitFor, type EmulatorNumber, type RunningEmulator } from '../helpers/whatsapp.js'
+import { emulatorOutbox } from '../messaging/support.js'
 import { emulatorPost, ensureWebBuilt, openBrowser, shot, type BrowserSession } from './support.js'
 
 beforeAll(async () => {
@@ -16,6 +21,47 @@ beforeAll(async () => {
 let phoneSeq = Math.floor(Math.random() * 10_000)
 const customerPhone = () => `+44791112${String(phoneSeq++ % 10_000).padStart(4, '0')}`
 const DAY_PLUS = 25 * 3600
+
+// A real PNG (a small two-colour picture), so the browser decodes it and we can tell it loaded.
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  return c >>> 0
+})
+const crc32 = (buf: Buffer) => {
+  let c = 0xffffffff
+  for (const byte of buf) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+function pngBytes(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(data.length)
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data])
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(td))
+    return Buffer.concat([len, td, crc])
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr.set([8, 2, 0, 0, 0], 8) // 8-bit RGB
+  const rows: number[] = []
+  for (let y = 0; y < height; y++) {
+    rows.push(0) // filter: none
+    for (let x = 0; x < width; x++) rows.push(...(y < height / 2 ? [37, 211, 102] : [18, 140, 126]))
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.from(rows))), chunk('IEND', Buffer.alloc(0))])
+}
+
+/** Waits until the <img> has loaded and decoded; returns its natural width (0 means it failed). */
+async function imageWidth(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).first().evaluate(async (img: HTMLImageElement) => {
+    img.loading = 'eager'
+    if (!img.complete) await new Promise((r) => { img.addEventListener('load', r, { once: true }); img.addEventListener('error', r, { once: true }) })
+    return img.naturalWidth
+  })
+}
 
 forEachDatabase('inbox in the browser', (kind) => {
   const t = useTestApp(kind, { listen: true, jobs: true })
@@ -139,6 +185,52 @@ forEachDatabase('inbox in the browser', (kind) => {
     await shot(page, 'inbox-thread', screenshots)
   })
 
+  test('an attached photo goes out by media_id and shows inline; a photo from the customer shows inline too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-attach-'))
+    const file = join(dir, 'receipt.png')
+    writeFileSync(file, pngBytes(64, 48))
+    await page.getByLabel('File to attach').setInputFiles(file)
+    await page.locator('.composer-file', { hasText: 'receipt.png' }).waitFor()
+    const box = page.getByLabel('Reply', { exact: true })
+    await box.fill('Here is your receipt')
+    await box.press('Enter')
+    await page.locator('.composer-file').waitFor({ state: 'detached' })
+    // The emulator (WhatsApp) got an image message by media id, with the caption.
+    const sent = await waitFor(
+      async () => (await emulatorOutbox(emu, { to: customer.phone.replace(/\D/g, '') })).find((e) => e.type === 'image') ?? null,
+      8000,
+      'the image at the emulator',
+    )
+    const image = sent.body.image as { id?: string; caption?: string }
+    assert.equal(typeof image.id, 'string')
+    assert.equal(image.caption, 'Here is your receipt')
+    // The thread shows it inline, served by /v1/media/<id> with the session cookie.
+    const msgs = await api('GET', `/v1/messaging/conversations/${conversationId}/messages`)
+    const ours = msgs.find((m: { direction: string; message_type: string }) => m.direction === 'outbound' && m.message_type === 'image')
+    assert.ok(ours, 'the outbound image message')
+    const row = page.locator(`.msg-row.msg-out[data-message-id="${ours.id}"]`)
+    await row.locator('img').waitFor()
+    const src = (await row.locator('img').getAttribute('src')) as string
+    assert.match(src, /^\/v1\/media\/[0-9a-f-]{36}$/)
+    assert.equal(await imageWidth(page, `.msg-row[data-message-id="${ours.id}"] img`), 64)
+    await row.locator('.msg-caption, .msg-text', { hasText: 'Here is your receipt' }).waitFor()
+    // The customer sends a photo back.
+    const inbound = await customerWrites(emu, num, customer.phone, {
+      type: 'image',
+      data_base64: pngBytes(40, 30).toString('base64'),
+      mime_type: 'image/png',
+      caption: 'This is the box it came in',
+    })
+    assert.ok(inbound.media_id)
+    const theirs = page.locator('.msg-row.msg-in', { hasText: 'This is the box it came in' })
+    await theirs.waitFor({ timeout: 8000 })
+    const theirSrc = (await theirs.locator('img').getAttribute('src')) as string
+    assert.match(theirSrc, /^\/v1\/media\/[^/]+$/)
+    const id = await theirs.getAttribute('data-message-id')
+    assert.equal(await imageWidth(page, `.msg-row[data-message-id="${id}"] img`), 40)
+    await shot(page, 'attachments', screenshots)
+  })
+
   test('assigns the conversation and tags the contact from the sidebar; a bad field value shows the API message', async () => {
     await page.getByLabel('Assignee').selectOption({ label: 'Ana Lima' })
     await waitFor(async () => (await api('GET', `/v1/messaging/conversations/${conversationId}`)).assignee_id === memberId, 5000, 'assignment')
@@ -215,6 +307,40 @@ forEachDatabase('inbox in the browser', (kind) => {
     await page.locator('.window-closed').waitFor()
   })
 
+  test('a broadcast to a tagged audience is created from the page, started, and reaches completed', async () => {
+    const tagged = ['Olivia Brown', 'Noah Schmidt', 'Amara Diallo']
+    for (const name of tagged) {
+      await api('POST', '/v1/contacts', { phone: customerPhone(), name, first_name: name.split(' ')[0], tags: ['spring'] })
+    }
+    await page.getByRole('link', { name: 'Broadcasts' }).click()
+    await page.getByRole('heading', { name: 'Broadcasts' }).waitFor()
+    await page.getByRole('button', { name: 'New broadcast' }).click()
+    const form = page.getByRole('form', { name: 'New broadcast' })
+    await form.getByLabel('Name', { exact: true }).fill('Spring restock')
+    await form.getByLabel('Template', { exact: true }).selectOption({ label: 'order_update · en_US' })
+    await form.locator('label.tag-choice', { hasText: 'spring' }).click()
+    await form.getByText('About 3 recipients').waitFor()
+    await form.getByLabel('first_name', { exact: true }).fill('{{contact.first_name}}')
+    await form.getByLabel('order_id', { exact: true }).fill('SPRING-24')
+    await form.locator('.template-preview', { hasText: 'your order SPRING-24 has shipped' }).waitFor()
+    await page.getByRole('button', { name: 'Create draft' }).click()
+    await page.getByRole('status').filter({ hasText: 'This audience has 3 recipients right now.' }).waitFor()
+    await page.getByRole('button', { name: 'Done' }).click()
+    const card = page.getByRole('article', { name: 'Broadcast Spring restock' })
+    await card.locator('[data-status="draft"], .badge', { hasText: 'Draft' }).first().waitFor()
+    await card.getByRole('button', { name: 'Start' }).click()
+    await page.locator('.broadcast[data-status="completed"]', { hasText: 'Spring restock' }).waitFor({ timeout: 20_000 })
+    await waitFor(async () => (await card.getByRole('progressbar').getAttribute('aria-valuenow')) === '100', 5000, 'progress at 100%')
+    const list = await api('GET', '/v1/broadcasts')
+    const bc = list.find((x: { name: string }) => x.name === 'Spring restock')
+    assert.equal(bc.status, 'completed')
+    assert.equal(bc.counts.total, 3)
+    assert.equal(bc.counts.failed + bc.counts.skipped, 0)
+    const outbox = await emulatorOutbox(emu)
+    assert.equal(outbox.filter((e) => e.type === 'template' && JSON.stringify(e.body).includes('SPRING-24')).length, 3)
+    await shot(page, 'broadcasts', screenshots)
+  })
+
   test('the other pages: contacts, templates, broadcasts, settings', async () => {
     await page.getByRole('link', { name: 'Contacts' }).click()
     await page.getByRole('heading', { name: 'Contacts' }).waitFor()
@@ -237,9 +363,7 @@ forEachDatabase('inbox in the browser', (kind) => {
 
     await page.getByRole('link', { name: 'Broadcasts' }).click()
     await page.getByRole('heading', { name: 'Broadcasts' }).waitFor()
-    // The broadcasts API may not exist yet: then the page says so instead of failing.
-    await page.locator('.state-title, .broadcast').first().waitFor()
-    await shot(page, 'broadcasts', screenshots)
+    await page.locator('.broadcast', { hasText: 'Spring restock' }).waitFor()
 
     await page.getByRole('link', { name: 'Settings' }).click()
     await page.locator('.card', { hasText: num.displayPhone }).waitFor()

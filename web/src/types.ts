@@ -203,13 +203,16 @@ export interface Broadcast {
   id: string
   name: string
   status: string
-  template_key: string
-  language?: string
-  number_id?: string
-  counts?: Partial<BroadcastCounts>
-  recipient_count?: number
-  audience_size?: number
-  created_at?: string
-  scheduled_at?: string | null
-  status_reason?: string | null
+  number_id: string
+  template: { id: string; key: string; language: string; category: string; status: string }
+  audience: Record<string, unknown>
+  variables: Record<string, unknown>
+  counts: BroadcastCounts
+  pause_reason: string | null
+  scheduled_at: string | null
+  started_at: string | null
+  completed_at: string | null
+  created_at: string
+  /** Only on the create response: how many recipients the audience has now. */
+  audience_count?: number
 }

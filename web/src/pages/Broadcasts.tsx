@@ -74,9 +74,9 @@ export function BroadcastsPage() {
 function BroadcastCard({ b, onChanged }: { b: Broadcast; onChanged: () => void }) {
   const { can } = useSession()
   const [error, setError] = useState<string | null>(null)
-  const c = b.counts ?? {}
-  const total = c.total ?? b.recipient_count ?? b.audience_size ?? 0
-  const done = (c.sent ?? 0) + (c.delivered ?? 0) + (c.read ?? 0) + (c.failed ?? 0) + (c.skipped ?? 0)
+  const c = b.counts
+  const total = c.total
+  const done = c.sent + c.delivered + c.read + c.failed + c.skipped
   const pct = total ? Math.min(100, Math.round((done / total) * 100)) : 0
   async function act(action: 'start' | 'pause' | 'resume' | 'cancel') {
     setError(null)
@@ -90,12 +90,12 @@ function BroadcastCard({ b, onChanged }: { b: Broadcast; onChanged: () => void }
   const actions: Array<'start' | 'pause' | 'resume' | 'cancel'> =
     b.status === 'draft' ? ['start', 'cancel'] : b.status === 'running' ? ['pause', 'cancel'] : b.status === 'paused' ? ['resume', 'cancel'] : []
   return (
-    <article className="card broadcast" aria-label={`Broadcast ${b.name}`}>
+    <article className="card broadcast" aria-label={`Broadcast ${b.name}`} data-status={b.status}>
       <header className="broadcast-head">
         <div>
           <h3>{b.name}</h3>
           <p className="muted small">
-            {b.template_key} · {total} recipients {b.created_at ? `· ${shortTime(b.created_at)}` : ''}
+            {b.template.key} · {b.template.language} · {total} recipient{total === 1 ? '' : 's'} · {shortTime(b.completed_at ?? b.started_at ?? b.created_at)}
           </p>
         </div>
         <StatusBadge status={b.status} />
@@ -111,7 +111,7 @@ function BroadcastCard({ b, onChanged }: { b: Broadcast; onChanged: () => void }
           </div>
         ))}
       </dl>
-      {b.status_reason ? <p className="template-reason">{b.status_reason}</p> : null}
+      {b.pause_reason ? <p className="template-reason">{b.pause_reason}</p> : null}
       <ErrorNote error={error} />
       {can('broadcasts:write') && actions.length ? (
         <div className="form-actions">
@@ -150,7 +150,8 @@ function BroadcastForm({ onCreated, onCancel }: { onCreated: () => void; onCance
     setProblems({})
     try {
       const variables: Record<string, unknown> = {}
-      for (const v of names) variables[v] = vars[v] ?? ''
+      // An empty variable is left out, so the API says which one still needs a value.
+      for (const v of names) if (vars[v]?.trim()) variables[v] = vars[v].trim()
       const res = await post<Broadcast>(
         '/v1/broadcasts',
         { name, template_key: t.name, language: t.language, number_id: t.number_id, audience: { tags_any: audienceTags }, variables },
@@ -166,7 +167,7 @@ function BroadcastForm({ onCreated, onCancel }: { onCreated: () => void; onCance
   }
 
   if (created) {
-    const count = created.counts?.total ?? created.recipient_count ?? created.audience_size
+    const count = created.audience_count
     return (
       <div className="card form-card" role="status">
         <h3>Draft “{created.name}” created</h3>
