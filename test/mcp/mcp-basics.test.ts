@@ -145,3 +145,16 @@ it('works over stdio beside a local data folder (no server running)', async () =
   expect(parse(r).contact.phone).toBe('+14155552675')
   await client.close()
 })
+
+forEachDatabase('MCP inspector', (kind) => {
+  const t = useTestApp(kind, { listen: true })
+  it('lists the tools with `mcp-inspector-cli --method tools/list` through `switchboard mcp`', async () => {
+    const { apiKey } = await t().seedBusiness()
+    const cli = join(process.cwd(), 'node_modules', '@modelcontextprotocol', 'inspector-cli', 'build', 'index.js')
+    const { stdout } = await run(process.execPath, [cli, '--method', 'tools/list', process.execPath, BIN, 'mcp'], {
+      env: { ...process.env, SWITCHBOARD_API_KEY: apiKey, SWITCHBOARD_URL: t().url },
+    })
+    const listed = JSON.parse(stdout) as { tools: Array<{ name: string }> }
+    expect(listed.tools.map((x) => x.name)).toEqual(expect.arrayContaining(['list_conversations', 'whatsapp_templates', 'create_contact']))
+  })
+})
