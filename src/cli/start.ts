@@ -8,11 +8,12 @@ export async function startCommand(): Promise<void> {
   const { deps } = server.runtime
   const businesses = await deps.store.businesses.list()
   println(`Switchboard is listening on ${server.url}  (database: ${deps.store.database.kind === 'pglite' ? `embedded, in ${config.dataDir}` : 'Postgres'})`)
-  println(`API reference: ${server.url}/docs`)
+  println(`Team inbox: ${server.url}/   API reference: ${server.url}/docs`)
+  if (deps.emulator) println(`WhatsApp emulator: ${deps.emulator.url}/ (write in as a customer there)`)
   if (businesses.length === 0) {
     println('')
-    println('Next: create a business and its admin API key, in another terminal:')
-    println('  npx switchboard init --business "Acme"')
+    println('Next: create a business, its admin API key and an inbox owner, in another terminal:')
+    println('  npx switchboard init --business "Acme" --owner-email you@example.com')
   }
   const stop = async (signal: string) => {
     deps.log.info({ signal }, 'shutting down')
