@@ -1,60 +1,21 @@
 // kill -9 a server in the middle of a running broadcast: after a restart the broadcast carries on, no
 // recipient is lost, and the only recipients messaged twice are those in flight at the crash.
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, test } from 'vitest'
-import { cli, connectLine, freePort, startServerProcess, type ServerProcess } from '../../bench/lib.js'
-import { openDatabase, type Database } from '../../src/store/db.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { test } from 'vitest'
+import { connectLine, startServerProcess, type ServerProcess } from '../../bench/lib.js'
+import { kill9, useCrashBed } from '../helpers/crash-bed.js'
 import { forEachDatabase } from '../helpers/harness.js'
-import { startEmulatorFor, waitFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { waitFor } from '../helpers/whatsapp.js'
 
 const RECIPIENTS = 600
 
-
 forEachDatabase('broadcasts: crash mid-broadcast', (kind) => {
-  let emu: RunningEmulator
-  let dataDir: string
-  let pgDb: TestDatabase | null = null
-  beforeAll(async () => {
-    // The emulator keeps retrying status webhooks through the downtime, as Meta does.
-    emu = await startEmulatorFor({ webhook_retry_base_ms: 200, webhook_max_attempts: 12, auto_read: false })
-    dataDir = mkdtempSync(join(tmpdir(), 'sb-bcrash-'))
-    if (kind === 'postgres') pgDb = await createTestDatabase('postgres')
-  })
-  afterAll(async () => {
-    await emu?.close()
-    await pgDb?.close()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
-
-  async function withDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-    if (pgDb) return fn(pgDb.database)
-    const db = await openDatabase({ databaseUrl: null, dataDir: join(dataDir, 'pglite') })
-    try {
-      return await fn(db)
-    } finally {
-      await db.close()
-    }
-  }
+  const bed = useCrashBed(kind)
 
   test(`kill -9 with a ${RECIPIENTS}-recipient broadcast running; restart; it completes, nobody lost`, async () => {
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
-    const env: Record<string, string> = {
-      SWITCHBOARD_DATA_DIR: dataDir,
-      SWITCHBOARD_SECRET_KEY: randomBytes(32).toString('hex'),
-      SWITCHBOARD_EMULATOR: 'off',
-      SWITCHBOARD_RATE_LIMIT: '1000000',
-      PUBLIC_URL: base,
-      LOG_LEVEL: 'error',
-      ...(pgDb?.url ? { DATABASE_URL: pgDb.url } : {}),
-    }
-    const key = (JSON.parse(await cli(['init', '--business', 'Crash', '--json'], env)) as { api_key: string }).api_key
+    const { env, port, base, key } = await bed().prepare()
+    const emu = bed().emu
     const api = async (method: string, path: string, body?: unknown, type = 'application/json') => {
       const res = await fetch(`${base}${path}`, {
         method,
@@ -80,12 +41,9 @@ forEachDatabase('broadcasts: crash mid-broadcast', (kind) => {
       assert.equal((await api('POST', `/v1/broadcasts/${id}/start`)).status, 200)
       const handed = async () => ((await (await fetch(`${emu.url}/_emulator/stats`)).json()) as { accepted_sends: number }).accepted_sends
       await waitFor(async () => (await handed()) >= 150, 60_000, '150 sends before the crash')
-      await new Promise<void>((res) => {
-        server.child.once('exit', () => res())
-        server.child.kill('SIGKILL')
-      })
+      await kill9(server)
       const beforeCrash = await handed()
-      const inFlight = await withDb(async (db) => {
+      const inFlight = await bed().withDb(async (db) => {
         const [r] = await db.rows<{ n: number }>(db.db, sql`SELECT count(*)::int8 AS n FROM outbox WHERE locked_until IS NOT NULL AND locked_until > now()`)
         return Number(r.n)
       })

@@ -1,17 +1,12 @@
 // kill -9 while 2,000 queued sends are dispatching: after a restart every message ends sent, and the
 // only messages sent twice are the ones that were in flight (handed to the provider, not yet recorded).
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, test } from 'vitest'
-import { cli, connectLine, freePort, startServerProcess, type ServerProcess } from '../../bench/lib.js'
-import { openDatabase, type Database } from '../../src/store/db.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { test } from 'vitest'
+import { connectLine, startServerProcess, type ServerProcess } from '../../bench/lib.js'
+import { kill9, useCrashBed } from '../helpers/crash-bed.js'
 import { forEachDatabase } from '../helpers/harness.js'
-import { startEmulatorFor, waitFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { waitFor } from '../helpers/whatsapp.js'
 
 const TOTAL = 2000
 
@@ -25,54 +20,13 @@ async function api(base: string, key: string, method: string, path: string, body
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> }
 }
 
-async function kill9(p: ServerProcess): Promise<void> {
-  await new Promise<void>((res) => {
-    p.child.once('exit', () => res())
-    p.child.kill('SIGKILL')
-  })
-}
 
 forEachDatabase('messaging: crash while dispatching', (kind) => {
-  let emu: RunningEmulator
-  let dataDir: string
-  let pgDb: TestDatabase | null = null
-  beforeAll(async () => {
-    // Webhooks must outlive the restart: the emulator keeps retrying for a while, as Meta does.
-    emu = await startEmulatorFor({ webhook_retry_base_ms: 200, webhook_max_attempts: 12, auto_read: false })
-    dataDir = mkdtempSync(join(tmpdir(), 'sb-crash-'))
-    if (kind === 'postgres') pgDb = await createTestDatabase('postgres')
-  })
-  afterAll(async () => {
-    await emu?.close()
-    await pgDb?.close()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
-
-  /** Our own look at the database while no server holds it (PGlite), or alongside it (Postgres). */
-  async function withDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-    if (pgDb) return fn(pgDb.database)
-    const db = await openDatabase({ databaseUrl: null, dataDir: join(dataDir, 'pglite') })
-    try {
-      return await fn(db)
-    } finally {
-      await db.close()
-    }
-  }
+  const bed = useCrashBed(kind)
 
   test(`kill -9 with ${TOTAL} sends dispatching; restart; every message ends sent`, async () => {
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
-    const env: Record<string, string> = {
-      SWITCHBOARD_DATA_DIR: dataDir,
-      SWITCHBOARD_SECRET_KEY: randomBytes(32).toString('hex'),
-      SWITCHBOARD_EMULATOR: 'off',
-      SWITCHBOARD_RATE_LIMIT: '1000000',
-      PUBLIC_URL: base,
-      LOG_LEVEL: 'error',
-      ...(pgDb?.url ? { DATABASE_URL: pgDb.url } : {}),
-    }
-    const init = JSON.parse(await cli(['init', '--business', 'Crash', '--json'], env)) as { api_key: string }
-    const key = init.api_key
+    const { env, port, base, key } = await bed().prepare()
+    const emu = bed().emu
     let server = await startServerProcess(env, port)
     try {
       // Slow at first (1/s) so that all 2,000 are queued before dispatch really starts.
@@ -101,7 +55,7 @@ forEachDatabase('messaging: crash while dispatching', (kind) => {
       const sentBeforeCrash = (await outboxSeen()) - start
 
       // What the dead process held: leased rows it had claimed (handed to the provider or about to be).
-      const inFlight = await withDb(async (db) => {
+      const inFlight = await bed().withDb(async (db) => {
         const [r] = await db.rows<{ n: number }>(db.db, sql`SELECT count(*)::int8 AS n FROM outbox WHERE locked_until IS NOT NULL AND locked_until > now()`)
         return Number(r.n)
       })

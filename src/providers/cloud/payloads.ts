@@ -2,6 +2,7 @@
 // checked here, before the network, so a bad payload fails with every problem listed instead of one
 // opaque Graph error (and never costs a send attempt).
 import { ValidationError, type FieldProblem } from '../../domain/errors.js'
+import { CONTENT_LIMITS } from '../../domain/outbound.js'
 import type {
   ContactsPayload, InteractiveHeader, MediaRef, OutboundPayload, SharedContact, TemplateBodyParameter,
   TemplateComponent, TemplateHeaderParameter, TemplatePayload,
@@ -9,24 +10,8 @@ import type {
 
 export type JsonObject = { [k: string]: unknown }
 
-export const LIMITS = {
-  text: 4096,
-  caption: 1024,
-  interactiveBody: 1024,
-  interactiveHeader: 60,
-  footer: 60,
-  buttons: 3,
-  buttonTitle: 20,
-  buttonId: 256,
-  listButton: 20,
-  sections: 10,
-  rows: 10,
-  sectionTitle: 24,
-  rowTitle: 24,
-  rowId: 200,
-  rowDescription: 72,
-  contacts: 5,
-} as const
+/** Meta's limits on outbound content: the same table the API checks at accept time, plus contacts. */
+export const LIMITS = { ...CONTENT_LIMITS, contacts: 5 } as const
 
 export function buildMessageBody(p: OutboundPayload): JsonObject {
   const problems: FieldProblem[] = []
