@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { sql } from 'drizzle-orm'
 import { test } from 'vitest'
 import { connectLine, startServerProcess, type ServerProcess } from '../../bench/lib.js'
-import { kill9, useCrashBed } from '../helpers/crash-bed.js'
+import { kill9, patientFetch, useCrashBed } from '../helpers/crash-bed.js'
 import { forEachDatabase } from '../helpers/harness.js'
 import { waitFor } from '../helpers/whatsapp.js'
 
@@ -17,7 +17,7 @@ forEachDatabase('broadcasts: crash mid-broadcast', (kind) => {
     const { env, port, base, key } = await bed().prepare()
     const emu = bed().emu
     const api = async (method: string, path: string, body?: unknown, type = 'application/json') => {
-      const res = await fetch(`${base}${path}`, {
+      const res = await patientFetch(`${base}${path}`, {
         method,
         headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': type } : {}) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),

@@ -68,3 +68,19 @@ export async function kill9(p: ServerProcess): Promise<void> {
     p.child.kill('SIGKILL')
   })
 }
+
+/**
+ * fetch that rides out a server that is restarting or briefly too busy to accept connections (a
+ * PGlite server replaying its backlog after kill -9): network errors are retried for a while.
+ */
+export async function patientFetch(url: string, init?: RequestInit, forMs = 60_000): Promise<Response> {
+  const deadline = Date.now() + forMs
+  for (;;) {
+    try {
+      return await fetch(url, init)
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { sql } from 'drizzle-orm'
 import { test } from 'vitest'
 import { connectLine, startServerProcess, type ServerProcess } from '../../bench/lib.js'
-import { kill9, useCrashBed } from '../helpers/crash-bed.js'
+import { kill9, patientFetch, useCrashBed } from '../helpers/crash-bed.js'
 import { forEachDatabase } from '../helpers/harness.js'
 import { waitFor } from '../helpers/whatsapp.js'
 
@@ -12,7 +12,7 @@ const TOTAL = 2000
 
 
 async function api(base: string, key: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
+  const res = await patientFetch(`${base}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
