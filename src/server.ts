@@ -6,7 +6,6 @@ import { newLocalToken, removeServerNote, writeServerNote } from './local-contro
 import { localOpsRoutes } from './api/routes/local-ops.js'
 import type { FastifyPluginAsync } from 'fastify'
 import { startEmbeddedEmulator } from './embedded-emulator.js'
-import { startWebhookDeliverer } from './jobs/webhook-deliverer.js'
 import { createJobs } from './jobs/index.js'
 import { buildWeb, webBuildNeeded } from './api/routes/web.js'
 
@@ -37,7 +36,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // The built-in WhatsApp emulator posts its webhooks back here (PUBLIC_URL, or where we listen).
   const emulator = await startEmbeddedEmulator(runtime.deps, /:0$/.test(config.publicUrl) ? url.replace('0.0.0.0', '127.0.0.1') : config.publicUrl)
   if (emulator) runtime.deps.emulator = emulator
-  const deliverer = await startWebhookDeliverer(runtime.deps)
   const jobs = createJobs(runtime.deps)
   await jobs.runner.start()
   if (embedded) writeServerNote(config.dataDir, url.replace('0.0.0.0', '127.0.0.1'), localToken)
@@ -51,7 +49,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await app.close()
         await emulator?.close()
         await jobs.runner.stop()
-        await deliverer.stop()
         await runtime.close()
         if (embedded) removeServerNote(config.dataDir)
       })()

@@ -3,6 +3,7 @@ import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dis
 import { JobRunner } from './runner.js'
 import { senderJob } from './senders.js'
 import { broadcastJob } from './broadcasts.js'
+import { webhookDelivererJob } from './webhook-deliverer.js'
 
 export { JobRunner, type Job } from './runner.js'
 export type { Dispatcher, DispatcherOptions } from './dispatcher.js'
@@ -14,6 +15,6 @@ export interface JobsOptions {
 /** The background jobs of one process. Areas add their job here with one line. */
 export function createJobs(deps: Deps, opts: JobsOptions = {}): { runner: JobRunner; dispatcher: Dispatcher } {
   const dispatcher = createDispatcher(deps, opts.dispatcher)
-  const runner = new JobRunner(deps.log).add(dispatcher).add(senderJob(deps)).add(broadcastJob(deps))
+  const runner = new JobRunner(deps.log).add(dispatcher).add(senderJob(deps)).add(broadcastJob(deps)).add(webhookDelivererJob(deps))
   return { runner, dispatcher }
 }

@@ -6,6 +6,7 @@ import { signatureHeader } from '../domain/webhook-signature.js'
 import type { Deps } from '../services/deps.js'
 import { WEBHOOK_CHANNEL } from '../services/events.js'
 import type { ClaimedDelivery } from '../store/webhooks.js'
+import type { Job } from './runner.js'
 
 // Delivers outbound webhooks: claims due rows (FOR UPDATE SKIP LOCKED, so several processes share the
 // work), POSTs them signed, records each attempt, and retries with backoff until the endpoint has
@@ -141,6 +142,21 @@ export async function startWebhookDeliverer(deps: Deps): Promise<Deliverer> {
       await loop
       await Promise.allSettled(inFlight)
       await unlisten()
+    },
+  }
+}
+
+/** The deliverer as one of the process's jobs (src/jobs/index.ts). */
+export function webhookDelivererJob(deps: Deps): Job {
+  let running: Deliverer | null = null
+  return {
+    name: 'webhook-deliveries',
+    async start() {
+      running ??= await startWebhookDeliverer(deps)
+    },
+    async stop() {
+      await running?.stop()
+      running = null
     },
   }
 }

@@ -12,7 +12,7 @@ import type { Deps } from './deps.js'
 import { emitEvent } from './events.js'
 import { resolveSendingNumber } from './numbers.js'
 import { storedComponents } from './sends.js'
-import { fillTemplate } from './templates.js'
+import { assertTemplateApproved, fillTemplate, templateByKey } from './templates.js'
 
 // Broadcasts: an approved template to an audience. The audience is fixed when the broadcast starts
 // (one row per recipient); a fan-out job turns pending recipients into queued messages a batch at a
@@ -68,33 +68,6 @@ function refuse(action: string, b: BroadcastRow): ConflictError {
   )
 }
 
-async function templateFor(deps: Deps, numberId: string, key: string, language: string | undefined): Promise<TemplateRow> {
-  const all = await deps.store.templates.byName(numberId, key)
-  const t = language ? all.find((x) => x.language === language) : all.length === 1 ? all[0] : all.find((x) => x.status === 'APPROVED')
-  if (!t) {
-    if (all.length > 1 && !language) {
-      throw ValidationError.fields(`The template "${key}" exists in several languages (${all.map((x) => x.language).join(', ')}); say which with "language".`, [
-        { field: 'language', problem: `is required: one of ${all.map((x) => x.language).join(', ')}` },
-      ])
-    }
-    throw new NotFoundError(
-      'template_not_found',
-      `No template named "${key}"${language ? ` in ${language}` : ''} exists on this number; create it with POST /v1/templates first.`,
-      { template_key: key, language: language ?? null },
-    )
-  }
-  return t
-}
-
-function assertApproved(t: TemplateRow): void {
-  if (t.status === 'APPROVED') return
-  throw new RuleRefusedError(
-    'template_not_approved',
-    `The template "${t.name}" is ${t.status}${t.statusReason ? ` (${t.statusReason})` : ''}; a broadcast can only send an APPROVED template.`,
-    { template_id: t.id, status: t.status },
-  )
-}
-
 /** Audience names and values → ids and typed filters (400 listing every problem). */
 async function resolveAudience(deps: Deps, businessId: string, a: Audience): Promise<{ filter: AudienceFilter; phones: string[] }> {
   const problems: FieldProblem[] = []
@@ -145,7 +118,7 @@ async function compile(deps: Deps, businessId: string, t: TemplateRow, spec: Rec
 
 export async function createBroadcast(deps: Deps, businessId: string, input: BroadcastInput): Promise<{ broadcast: BroadcastRow; audienceCount: number }> {
   const number = await resolveSendingNumber(deps, businessId, input.numberId)
-  const template = await templateFor(deps, number.id, input.templateKey, input.language)
+  const template = await templateByKey(deps, number.id, input.templateKey, input.language)
   await compile(deps, businessId, template, input.variables ?? {})
   const { filter, phones } = await resolveAudience(deps, businessId, input.audience)
   const now = deps.clock()
@@ -235,7 +208,7 @@ async function startRunning(deps: Deps, b: BroadcastRow, from: string[], patch: 
 export async function startBroadcast(deps: Deps, businessId: string, id: string): Promise<BroadcastView> {
   const { broadcast: b, template } = await getBroadcast(deps, businessId, id)
   if (!TRANSITIONS.start.includes(b.status)) throw refuse('start', b)
-  assertApproved(template)
+  assertTemplateApproved(template)
   await compile(deps, businessId, template, b.variables as Record<string, VariableSpec>)
   const now = deps.clock()
   if (b.scheduledAt && b.scheduledAt > now) {
@@ -257,7 +230,7 @@ export async function pauseBroadcast(deps: Deps, businessId: string, id: string,
 export async function resumeBroadcast(deps: Deps, businessId: string, id: string): Promise<BroadcastView> {
   const { broadcast: b, template } = await getBroadcast(deps, businessId, id)
   if (!TRANSITIONS.resume.includes(b.status)) throw refuse('resume', b)
-  assertApproved(template)
+  assertTemplateApproved(template)
   const now = deps.clock()
   // A broadcast paused before it ever started (while scheduled) fixes its audience now.
   const moved = b.startedAt

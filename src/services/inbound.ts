@@ -15,6 +15,7 @@ import type { Repositories } from '../store/index.js'
 import type { InboundMessageRow } from '../store/inbound.js'
 import type { StatusEffect, StatusRow, UpdatedMessage } from '../store/statuses.js'
 import { emitEvents, subscribersOf, type EventInput } from './events.js'
+import { notifyLive } from './live.js'
 import { optOutOnKeyword } from './contacts.js'
 import type { Deps } from './deps.js'
 import { verifyTokenOf, webhookNumber, webhookNumbersOfWaba, type WebhookNumber } from './numbers.js'
@@ -222,15 +223,15 @@ async function ingest(deps: Deps, routed: Routed[]): Promise<Set<string>> {
   let inserted: string[] = []
   let pending: Array<{ number_id: string; wamid: string }> = []
 
-  const events: string[] = []
+  const live: Array<{ businessId: string; conversationId: string; kind: string }> = []
   const outbound: EventInput[] = []
   const run = async (repos: Repositories): Promise<void> => {
-    events.length = 0
+    live.length = 0
     outbound.length = 0
     if (p.messages.length) {
       const res = await repos.inbound.ingestMessages(p.messages, now)
       inserted = res.inserted
-      for (const c of res.conversations) events.push(event(c.business_id, c.id, 'message.received'))
+      for (const c of res.conversations) live.push({ businessId: c.business_id, conversationId: c.id, kind: 'message.received' })
       if (subscribers.length) {
         const rows = new Map(p.messages.map((m) => [m.id, m]))
         for (const c of res.conversations.filter((c) => c.created)) {
@@ -260,7 +261,7 @@ async function ingest(deps: Deps, routed: Routed[]): Promise<Set<string>> {
     if (p.statuses.length) {
       const res = await repos.statuses.ingest(p.statuses, p.effects, now)
       pending = res.pending
-      for (const c of res.changed) events.push(event(c.business_id, c.conversation_id, 'message.status'))
+      for (const c of res.changed) live.push({ businessId: c.business_id, conversationId: c.conversation_id, kind: 'message.status' })
       for (const u of res.updated) outbound.push({ businessId: u.business_id, type: 'message.status', data: statusData(u), at: now })
     }
     for (const t of p.templates) {
@@ -292,7 +293,8 @@ async function ingest(deps: Deps, routed: Routed[]): Promise<Set<string>> {
   await withRetry(deps, () => (needsTx ? deps.store.tx(run) : run(deps.store)))
   const fresh = new Set(inserted)
   const insertedKeys = new Set(p.messages.filter((m) => fresh.has(m.id)).map((m) => `${m.number_id}|${m.wamid}`))
-  queueEvents(deps, events)
+  // After commit, never inside the ingest transaction: a NOTIFY there would serialise commits.
+  for (const e of live) void notifyLive(deps, e)
 
   // A status stored just as the dispatcher records its wamid could miss it both ways; one more look
   // after our commit closes that gap (the dispatcher's own look runs after its commit).
@@ -324,29 +326,6 @@ function statusData(u: UpdatedMessage): Record<string, unknown> {
 
 const event = (businessId: string, conversationId: string, kind: string): string =>
   JSON.stringify({ business_id: businessId, conversation_id: conversationId, kind })
-
-// Live-inbox notifications go out after commit, gathered for a few milliseconds into one statement.
-// Why not NOTIFY inside the ingest transaction: Postgres holds a global lock on the notification queue
-// from the notifying commit's start to its end, which serialises every concurrent commit behind one
-// WAL flush at a time and cut ingest throughput several-fold. A crash in those milliseconds loses only
-// a live refresh; the messages themselves are committed.
-const NOTIFY_DELAY_MS = 25
-const notifiers = new WeakMap<object, { queue: string[]; timer: NodeJS.Timeout | null }>()
-
-function queueEvents(deps: Deps, events: string[]): void {
-  if (events.length === 0) return
-  let n = notifiers.get(deps.store)
-  if (!n) notifiers.set(deps.store, (n = { queue: [], timer: null }))
-  const state = n
-  for (const e of events) if (!state.queue.includes(e) || state.queue.length > 500) state.queue.push(e)
-  if (state.timer) return
-  state.timer = setTimeout(() => {
-    state.timer = null
-    const batch = state.queue.splice(0)
-    deps.store.inbound.notify(batch).catch((err) => deps.log.warn({ err }, 'could not send live-inbox notifications'))
-  }, NOTIFY_DELAY_MS)
-  state.timer.unref()
-}
 
 /** Retries the ingest when it lost a race with a concurrent webhook (every statement is idempotent). */
 async function withRetry(deps: Deps, fn: () => Promise<void>): Promise<void> {

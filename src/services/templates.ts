@@ -192,7 +192,11 @@ export async function syncTemplates(deps: Deps, businessId: string, numberId?: s
 // Sending
 
 /** An approved template of the number, or the error that says why it cannot be used. */
-export async function approvedTemplateFor(deps: Deps, numberId: string, key: string, language?: string): Promise<TemplateRow> {
+/**
+ * The template a key (and optional language) names on a number, whatever its status: 404
+ * `template_not_found`, or 400 when several languages exist and none was given.
+ */
+export async function templateByKey(deps: Deps, numberId: string, key: string, language?: string): Promise<TemplateRow> {
   const all = await deps.store.templates.byName(numberId, key)
   if (all.length === 0) {
     throw new NotFoundError(
@@ -222,14 +226,23 @@ export async function approvedTemplateFor(deps: Deps, numberId: string, key: str
       )
     }
   }
-  if (t.status !== 'APPROVED') {
-    const why = t.status === 'PENDING' ? 'it is still waiting for WhatsApp review' : `its status is ${t.status}${t.statusReason ? ` (${t.statusReason})` : ''}`
-    throw new RuleRefusedError(
-      'template_not_approved',
-      `The template "${key}" (${t.language}) cannot be sent because ${why}; only APPROVED templates can be sent.`,
-      { template_id: t.id, template_key: key, language: t.language, status: t.status },
-    )
-  }
+  return t
+}
+
+/** 422 `template_not_approved` unless WhatsApp approved it: only APPROVED templates can be sent. */
+export function assertTemplateApproved(t: TemplateRow): void {
+  if (t.status === 'APPROVED') return
+  const why = t.status === 'PENDING' ? 'it is still waiting for WhatsApp review' : `its status is ${t.status}${t.statusReason ? ` (${t.statusReason})` : ''}`
+  throw new RuleRefusedError(
+    'template_not_approved',
+    `The template "${t.name}" (${t.language}) cannot be sent because ${why}; only APPROVED templates can be sent.`,
+    { template_id: t.id, template_key: t.name, language: t.language, status: t.status },
+  )
+}
+
+export async function approvedTemplateFor(deps: Deps, numberId: string, key: string, language?: string): Promise<TemplateRow> {
+  const t = await templateByKey(deps, numberId, key, language)
+  assertTemplateApproved(t)
   return t
 }
 

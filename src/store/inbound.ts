@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm'
 import type { Handle } from './handle.js'
-import { notifyEvents } from './statuses.js'
 
 // Ingest of inbound WhatsApp messages: contacts, conversations, messages and media of a whole webhook
 // POST in ONE SQL statement (one round trip, atomic on its own), fed by a single JSON parameter.
@@ -64,7 +63,6 @@ interface RawIngest {
 export function inboundRepo(h: Handle) {
   return {
     /** Live-inbox notifications on sb_events, several in one statement. */
-    notify: (payloads: string[]) => notifyEvents(h, payloads),
 
     async ingestMessages(rows: InboundMessageRow[], now: Date): Promise<IngestResult> {
       if (rows.length === 0) return { inserted: [], placed: [], conversations: [] }

@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { createContact, setOptOut } from '../../src/services/contacts.js'
 import { startWebhookDeliverer, type Deliverer } from '../../src/jobs/webhook-deliverer.js'
 import { forEachDatabase, useTestApp } from '../helpers/harness.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
-import { startEmulatorFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { useEmulator } from '../helpers/whatsapp.js'
 import { approvedTemplate, bizWithNumber, customerPhone, emulatorOutbox, patchEmulatorConfig, waitFor, type Biz } from '../messaging/support.js'
 
 const PROMO = { name: 'spring_promo', category: 'MARKETING', body: 'Hi {{first_name}}, {{offer}} this week.', examples: { first_name: 'Ana', offer: '20% off' } }
 
 forEachDatabase('broadcasts', (kind) => {
   const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 100 } }, env: { SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS: '1' } })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   async function contactsTagged(b: Biz, tag: string, people: Array<{ first_name?: string; opted_out?: boolean; phone?: string }>) {
     const out: Array<{ id: string; phone: string }> = []
@@ -31,10 +25,10 @@ forEachDatabase('broadcasts', (kind) => {
   const get = async (b: Biz, id: string) => (await t().request('GET', `/v1/broadcasts/${id}`, { key: b.apiKey })).body.data
 
   it('sends to the audience with per-recipient variables; counts skipped and failed recipients, and says why', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     expect((await approvedTemplate(t(), b, PROMO)).status).toBe('APPROVED')
     const notOnWhatsApp = customerPhone()
-    await patchEmulatorConfig(emu, { not_on_whatsapp: [notOnWhatsApp] })
+    await patchEmulatorConfig(emu(), { not_on_whatsapp: [notOnWhatsApp] })
     const people = await contactsTagged(b, 'spring', [
       { first_name: 'Ana' },
       { first_name: 'Bo' },
@@ -73,7 +67,7 @@ forEachDatabase('broadcasts', (kind) => {
     expect(skipped.map((r: { phone: string; skip_reason: string }) => [r.phone, r.skip_reason]).sort()).toEqual(
       [[people[3].phone, 'opted_out'], [notOnWhatsApp, 'not_on_whatsapp']].sort(),
     )
-    const sentTexts = (await emulatorOutbox(emu, { phoneNumberId: b.num.phoneNumberId }))
+    const sentTexts = (await emulatorOutbox(emu(), { phoneNumberId: b.num.phoneNumberId }))
       .map((e) => (e.body as { template: { components: Array<{ parameters: Array<{ text: string }> }> } }).template.components[0].parameters[0].text)
       .sort()
     expect(sentTexts).toEqual(['Ana', 'Bo', 'Di', 'there', 'there'])
@@ -84,10 +78,10 @@ forEachDatabase('broadcasts', (kind) => {
   })
 
   it('a failing recipient does not stop the broadcast', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     await approvedTemplate(t(), b, { ...PROMO, name: 'fail_promo' })
     await contactsTagged(b, 'failing', [{ first_name: 'A' }, { first_name: 'B' }, { first_name: 'C' }])
-    await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, http_status: 400, code: 131009 }) })
+    await fetch(`${emu().url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, http_status: 400, code: 131009 }) })
     const id = (await t().request('POST', '/v1/broadcasts', {
       key: b.apiKey,
       body: { name: 'F', template_key: 'fail_promo', audience: { tags_all: ['failing'] }, variables: { first_name: '{{contact.first_name}}', offer: 'x' } },
@@ -104,7 +98,7 @@ forEachDatabase('broadcasts', (kind) => {
   })
 
   it('pauses and resumes; every recipient gets exactly one message', async () => {
-    const b = await bizWithNumber(t(), emu, { throughputMps: 20 })
+    const b = await bizWithNumber(t(), emu(), { throughputMps: 20 })
     await approvedTemplate(t(), b, { ...PROMO, name: 'slow_promo' })
     const people = await contactsTagged(b, 'slow', Array.from({ length: 60 }, (_, i) => ({ first_name: `P${i}` })))
     const id = (await t().request('POST', '/v1/broadcasts', {
@@ -112,19 +106,19 @@ forEachDatabase('broadcasts', (kind) => {
       body: { name: 'Slow', template_key: 'slow_promo', audience: { tags_any: ['slow'] }, variables: { first_name: '{{contact.first_name}}', offer: 'y' } },
     })).body.data.id
     await t().request('POST', `/v1/broadcasts/${id}/start`, { key: b.apiKey })
-    await waitFor(async () => (await emulatorOutbox(emu, { phoneNumberId: b.num.phoneNumberId })).length >= 10, 10_000, 'some sends')
+    await waitFor(async () => (await emulatorOutbox(emu(), { phoneNumberId: b.num.phoneNumberId })).length >= 10, 10_000, 'some sends')
     const paused = await t().request('POST', `/v1/broadcasts/${id}/pause`, { key: b.apiKey })
     expect(paused.body.data.status).toBe('paused')
     await new Promise((r) => setTimeout(r, 500))
-    const atPause = (await emulatorOutbox(emu, { phoneNumberId: b.num.phoneNumberId })).length
+    const atPause = (await emulatorOutbox(emu(), { phoneNumberId: b.num.phoneNumberId })).length
     await new Promise((r) => setTimeout(r, 1000))
-    const later = (await emulatorOutbox(emu, { phoneNumberId: b.num.phoneNumberId })).length
+    const later = (await emulatorOutbox(emu(), { phoneNumberId: b.num.phoneNumberId })).length
     expect(later).toBe(atPause)
     expect(atPause).toBeLessThan(60)
     const resumed = await t().request('POST', `/v1/broadcasts/${id}/resume`, { key: b.apiKey })
     expect(resumed.body.data.status).toBe('running')
     await waitFor(async () => (await get(b, id)).status === 'completed', 20_000, 'completion after resume')
-    const sent = await emulatorOutbox(emu, { phoneNumberId: b.num.phoneNumberId })
+    const sent = await emulatorOutbox(emu(), { phoneNumberId: b.num.phoneNumberId })
     const perPhone = new Map<string, number>()
     for (const e of sent) perPhone.set(e.wa_id, (perPhone.get(e.wa_id) ?? 0) + 1)
     expect(perPhone.size).toBe(60)
@@ -133,7 +127,7 @@ forEachDatabase('broadcasts', (kind) => {
   })
 
   it('pauses itself with the reason when WhatsApp pauses the template mid-way', async () => {
-    const b = await bizWithNumber(t(), emu, { throughputMps: 10 })
+    const b = await bizWithNumber(t(), emu(), { throughputMps: 10 })
     await approvedTemplate(t(), b, { ...PROMO, name: 'paused_promo' })
     await contactsTagged(b, 'mid', Array.from({ length: 40 }, (_, i) => ({ first_name: `M${i}` })))
     const id = (await t().request('POST', '/v1/broadcasts', {
@@ -141,8 +135,8 @@ forEachDatabase('broadcasts', (kind) => {
       body: { name: 'Mid', template_key: 'paused_promo', audience: { tags_any: ['mid'] }, variables: { first_name: '{{contact.first_name}}', offer: 'z' } },
     })).body.data.id
     await t().request('POST', `/v1/broadcasts/${id}/start`, { key: b.apiKey })
-    await waitFor(async () => (await emulatorOutbox(emu, { phoneNumberId: b.num.phoneNumberId })).length >= 3, 10_000, 'some sends')
-    await fetch(`${emu.url}/_emulator/templates/paused_promo/status`, {
+    await waitFor(async () => (await emulatorOutbox(emu(), { phoneNumberId: b.num.phoneNumberId })).length >= 3, 10_000, 'some sends')
+    await fetch(`${emu().url}/_emulator/templates/paused_promo/status`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ status: 'PAUSED', reason: 'LOW_QUALITY', waba_id: b.num.wabaId }),
@@ -158,7 +152,7 @@ forEachDatabase('broadcasts', (kind) => {
   })
 
   it('refuses bad broadcasts with every problem listed', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     await approvedTemplate(t(), b, { ...PROMO, name: 'check_promo' })
     const missing = await t().request('POST', '/v1/broadcasts', {
       key: b.apiKey,
@@ -192,7 +186,7 @@ forEachDatabase('broadcasts', (kind) => {
     const receiver: Receiver = await startReceiver()
     const deliverer: Deliverer = await startWebhookDeliverer(t().deps)
     try {
-      const b = await bizWithNumber(t(), emu)
+      const b = await bizWithNumber(t(), emu())
       await approvedTemplate(t(), b, { ...PROMO, name: 'event_promo' })
       await t().request('POST', '/v1/webhooks', { key: b.apiKey, body: { url: receiver.url, events: ['broadcast.completed'] } })
       await contactsTagged(b, 'evt', [{ first_name: 'E' }])
@@ -212,16 +206,10 @@ forEachDatabase('broadcasts', (kind) => {
 
 forEachDatabase('scheduled broadcasts', (kind) => {
   const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 100 } } })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   it('waits for scheduled_at, then fixes the audience and sends', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     await approvedTemplate(t(), b, { ...PROMO, name: 'later_promo' })
     await createContact(t().deps, b.businessId, { phone: customerPhone(), firstName: 'Early', tags: ['later'] })
     const at = new Date(Date.now() + 1500).toISOString()

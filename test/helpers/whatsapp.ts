@@ -15,6 +15,7 @@
 // emulator, so sends through the real Cloud adapter reach it, and registered in the emulator with the same
 // token and app secret and webhook_url = `${t.url}/webhooks/whatsapp`.
 import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll } from 'vitest'
 import { startEmulator, type EmulatorConfig, type RunningEmulator } from '../../src/emulator/server.js'
 import { createNumber, type NumberRow } from '../../src/services/numbers.js'
 import type { TestApp } from './harness.js'
@@ -131,5 +132,20 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
     if (v) return v
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** beforeAll/afterAll around one emulator for a describe block; call the getter in tests. */
+export function useEmulator(config: Partial<EmulatorConfig> = {}): () => RunningEmulator {
+  let emu: RunningEmulator | undefined
+  beforeAll(async () => {
+    emu = await startEmulatorFor(config)
+  })
+  afterAll(async () => {
+    await emu?.close()
+  })
+  return () => {
+    if (!emu) throw new Error('emulator not started')
+    return emu
   }
 }

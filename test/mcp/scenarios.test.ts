@@ -1,8 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { forEachDatabase, useTestApp } from '../helpers/harness.js'
-import { customerWrites, startEmulatorFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { customerWrites, useEmulator } from '../helpers/whatsapp.js'
 import { approvedTemplate, bizWithNumber, customerConversation, customerPhone, emulatorOutbox, setEmulatorClock, waitFor } from '../messaging/support.js'
 
 // What an agent does, end to end: the SDK's own client over HTTP, the real server, the emulator.
@@ -10,13 +10,7 @@ const parse = (r: unknown) => JSON.parse(((r as { content: Array<{ text: string 
 
 forEachDatabase('agent scenarios over MCP', (kind) => {
   const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 100 } } })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   async function agent(apiKey: string): Promise<Client> {
     const client = new Client({ name: 'scenario-agent', version: '1.0.0' })
@@ -25,9 +19,9 @@ forEachDatabase('agent scenarios over MCP', (kind) => {
   }
 
   it('lists the 5 oldest unread conversations, reads the last 10 messages of each, and replies to the first', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     const convs: Array<{ conversationId: string; phone: string }> = []
-    for (let i = 0; i < 6; i++) convs.push(await customerConversation(t(), emu, b, customerPhone(), `Question ${i}`))
+    for (let i = 0; i < 6; i++) convs.push(await customerConversation(t(), emu(), b, customerPhone(), `Question ${i}`))
     const ai = await agent(b.apiKey)
     const list = parse(await ai.callTool({ name: 'list_conversations', arguments: { unread_only: true, sort: 'oldest', limit: 5 } }))
     expect(list.conversations.map((c: { id: string }) => c.id)).toEqual(convs.slice(0, 5).map((c) => c.conversationId))
@@ -40,13 +34,13 @@ forEachDatabase('agent scenarios over MCP', (kind) => {
     const first = list.conversations[0]
     const sent = parse(await ai.callTool({ name: 'send_message', arguments: { conversation_id: first.id, text: 'Thanks, we received your message and are on it.' } }))
     expect(sent.message.status).toBe('queued')
-    const out = await waitFor(async () => (await emulatorOutbox(emu, { to: convs[0].phone.slice(1) })).find((e) => e.type === 'text') ?? null, 10_000, 'the reply')
+    const out = await waitFor(async () => (await emulatorOutbox(emu(), { to: convs[0].phone.slice(1) })).find((e) => e.type === 'text') ?? null, 10_000, 'the reply')
     expect((out.body.text as { body: string }).body).toBe('Thanks, we received your message and are on it.')
     await ai.close()
   })
 
   it('finds contacts tagged reminder_due and sends each the appointment_reminder template with their first name', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     await approvedTemplate(t(), b, { name: 'appointment_reminder', body: 'Hi {{first_name}}, see you tomorrow at 10:00.', examples: { first_name: 'Ana' } })
     const ai = await agent(b.apiKey)
     const people = [['Ana', customerPhone()], ['Bo', customerPhone()], ['Cy', customerPhone()]]
@@ -59,7 +53,7 @@ forEachDatabase('agent scenarios over MCP', (kind) => {
       expect(r.isError).toBeFalsy()
     }
     const texts = await waitFor(async () => {
-      const out = (await emulatorOutbox(emu, { phoneNumberId: b.num.phoneNumberId })).filter((e) => e.type === 'template')
+      const out = (await emulatorOutbox(emu(), { phoneNumberId: b.num.phoneNumberId })).filter((e) => e.type === 'template')
       return out.length === 3 ? out.map((e) => (e.body.template as { components: Array<{ parameters: Array<{ text: string }> }> }).components[0].parameters[0].text).sort() : null
     }, 10_000, 'three reminders')
     expect(texts).toEqual(['Ana', 'Bo', 'Cy'])
@@ -67,17 +61,17 @@ forEachDatabase('agent scenarios over MCP', (kind) => {
   })
 
   it('whatsapp_templates decides for the agent: free-form inside the window; a template outside it, then sends it', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     const ai = await agent(b.apiKey)
-    const inside = await customerConversation(t(), emu, b)
+    const inside = await customerConversation(t(), emu(), b)
     const open = parse(await ai.callTool({ name: 'whatsapp_templates', arguments: { action: 'create_template', phone_number: inside.phone, message: 'Your parcel ships today.' } }))
     expect(open).toMatchObject({ success: true, template_required: false })
 
     // A customer who wrote 25 hours ago (the emulator's clock), then now.
     const late = customerPhone()
-    await setEmulatorClock(emu, -25 * 3600)
-    await customerWrites(emu, b.num, late, { type: 'text', text: 'Any news?' })
-    await setEmulatorClock(emu, 0)
+    await setEmulatorClock(emu(), -25 * 3600)
+    await customerWrites(emu(), b.num, late, { type: 'text', text: 'Any news?' })
+    await setEmulatorClock(emu(), 0)
     await waitFor(async () => parse(await ai.callTool({ name: 'check_window', arguments: { phone_number: late } })).expires_at !== null || null, 10_000, 'the late conversation')
     const refused = await ai.callTool({ name: 'send_message', arguments: { conversation_id: (await customerConvId(late)) as string, text: 'Hello again' } })
     expect(refused.isError).toBe(true)
@@ -93,7 +87,7 @@ forEachDatabase('agent scenarios over MCP', (kind) => {
     expect(again).toMatchObject({ template_required: true, template_id: closed.template_id, status: 'APPROVED' })
     const sent = parse(await ai.callTool({ name: 'whatsapp_templates', arguments: { action: 'send_template', template_id: closed.template_id, phone_number: late, original_message: 'Your parcel ships today.' } }))
     expect(sent.success).toBe(true)
-    await waitFor(async () => (await emulatorOutbox(emu, { to: late.slice(1) })).some((e) => e.type === 'template') || null, 10_000, 'the template send')
+    await waitFor(async () => (await emulatorOutbox(emu(), { to: late.slice(1) })).some((e) => e.type === 'template') || null, 10_000, 'the template send')
     await ai.close()
 
     async function customerConvId(phone: string): Promise<string | undefined> {

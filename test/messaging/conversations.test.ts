@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict'
-import { afterAll, beforeAll, test } from 'vitest'
+import { test } from 'vitest'
 import { forEachDatabase, useTestApp } from '../helpers/harness.js'
-import { startEmulatorFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { useEmulator } from '../helpers/whatsapp.js'
 import { bizWithNumber, customerConversation, customerPhone, rows, setEmulatorClock, sql, waitFor } from './support.js'
 
 forEachDatabase('messaging: conversations', (kind) => {
   const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 200 } } })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   async function memberSession(apiKey: string, role = 'agent') {
     const email = `m${Math.random().toString(36).slice(2, 10)}@example.com`
@@ -24,17 +18,17 @@ forEachDatabase('messaging: conversations', (kind) => {
   }
 
   test('list: most recently active first, filters, search, page tokens, window fields', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     const names = ['Ana', 'Bruno', 'Carla']
     const convs: Array<{ conversationId: string; phone: string }> = []
     for (const n of names) {
       const phone = customerPhone()
-      await fetch(`${emu.url}/_emulator/customers/${encodeURIComponent(phone)}/messages`, {
+      await fetch(`${emu().url}/_emulator/customers/${encodeURIComponent(phone)}/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ to: b.num.displayPhone, type: 'text', text: `hi from ${n}`, profile_name: n }),
       })
-      convs.push(await customerConversation(t(), emu, b, phone, `again from ${n}`))
+      convs.push(await customerConversation(t(), emu(), b, phone, `again from ${n}`))
     }
     const all = await t().request('GET', '/v1/messaging/conversations', { key: b.apiKey })
     assert.equal(all.status, 200)
@@ -95,8 +89,8 @@ forEachDatabase('messaging: conversations', (kind) => {
   })
 
   test('get with newest messages, history with page tokens, mark read, PATCH checks the assignee', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId } = await customerConversation(t(), emu(), b)
     for (let i = 0; i < 4; i++) {
       assert.equal((await t().request('POST', `/v1/messaging/conversations/${conversationId}/messages`, { key: b.apiKey, body: { text: `m${i}` } })).status, 201)
     }
@@ -128,10 +122,10 @@ forEachDatabase('messaging: conversations', (kind) => {
   })
 
   test("tenant isolation: another business's conversation, message and template ids are 404 everywhere", async () => {
-    const a = await bizWithNumber(t(), emu)
-    const { conversationId } = await customerConversation(t(), emu, a)
+    const a = await bizWithNumber(t(), emu())
+    const { conversationId } = await customerConversation(t(), emu(), a)
     const [msg] = await rows<{ id: string }>(t(), sql`SELECT id FROM messages WHERE conversation_id = ${conversationId}::uuid`)
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     const c = `/v1/messaging/conversations/${conversationId}`
     const calls: Array<[string, string, unknown?]> = [
       ['GET', c],
@@ -147,7 +141,7 @@ forEachDatabase('messaging: conversations', (kind) => {
     }
     const list = await t().request('GET', '/v1/messaging/conversations', { key: b.apiKey })
     assert.deepEqual(list.body.data, [])
-    const own = await customerConversation(t(), emu, b)
+    const own = await customerConversation(t(), emu(), b)
     const react = await t().request('POST', `/v1/messaging/conversations/${own.conversationId}/messages`, { key: b.apiKey, body: { reaction: { message_id: msg.id, emoji: '👍' } } })
     assert.equal(react.status, 400)
     const crossNumber = await t().request('GET', `/v1/messaging/conversations?number_id=${a.num.numberId}`, { key: b.apiKey })
@@ -163,8 +157,8 @@ forEachDatabase('messaging: conversations', (kind) => {
   })
 
   test('scopes: each route names the scope it needs (403), and 401 without a key', async () => {
-    const a = await bizWithNumber(t(), emu)
-    const { conversationId } = await customerConversation(t(), emu, a)
+    const a = await bizWithNumber(t(), emu())
+    const { conversationId } = await customerConversation(t(), emu(), a)
     const c = `/v1/messaging/conversations/${conversationId}`
     const routes: Array<[string, string, string, unknown?]> = [
       ['GET', '/v1/messaging/conversations', 'messaging:conversations:read'],
@@ -195,19 +189,19 @@ forEachDatabase('messaging: conversations', (kind) => {
   })
 
   test('an inbound message bumps the conversation to the top', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const one = await customerConversation(t(), emu, b)
-    const two = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const one = await customerConversation(t(), emu(), b)
+    const two = await customerConversation(t(), emu(), b)
     const ids = async () => (await t().request('GET', '/v1/messaging/conversations', { key: b.apiKey })).body.data.map((c: { id: string }) => c.id)
     assert.deepEqual(await ids(), [two.conversationId, one.conversationId])
     // WhatsApp stamps messages in whole seconds: write "later" by moving the emulator's clock.
-    await setEmulatorClock(emu, 5)
+    await setEmulatorClock(emu(), 5)
     try {
-      await fetch(`${emu.url}/_emulator/customers/${encodeURIComponent(one.phone)}/messages`, {
+      await fetch(`${emu().url}/_emulator/customers/${encodeURIComponent(one.phone)}/messages`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: b.num.displayPhone, text: 'me again' }),
       })
     } finally {
-      await setEmulatorClock(emu, 0)
+      await setEmulatorClock(emu(), 0)
     }
     await waitFor(async () => (await ids())[0] === one.conversationId, 5000, 'the bump')
   })

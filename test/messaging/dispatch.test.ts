@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { afterAll, beforeAll, test } from 'vitest'
+import { test } from 'vitest'
 import { authorOf, sendTemplate, sendToConversation } from '../../src/services/sends.js'
 import { forEachDatabase, startTestApp, useTestApp } from '../helpers/harness.js'
-import { startEmulatorFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { type RunningEmulator, useEmulator } from '../helpers/whatsapp.js'
 import {
   approvedTemplate, bizWithNumber, customerConversation, customerPhone, emulatorOutbox, outboxCount, rows, sql, waitFor, waitForMessage,
 } from './support.js'
@@ -19,17 +19,11 @@ async function emulatorNumberStats(emu: RunningEmulator, phoneNumberId: string) 
 
 forEachDatabase('messaging: idempotency and dispatch', (kind) => {
   const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 200 } } })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   test('Idempotency-Key: a sequential retry returns the first message and sends once', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId, phone } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId, phone } = await customerConversation(t(), emu(), b)
     const send = () =>
       t().request('POST', `/v1/messaging/conversations/${conversationId}/messages`, { key: b.apiKey, body: { text: 'exactly once' }, headers: { 'idempotency-key': 'order-42-reply' } })
     const first = await send()
@@ -49,13 +43,13 @@ forEachDatabase('messaging: idempotency and dispatch', (kind) => {
     assert.equal(reuse.body.error.code, 'idempotency_key_reused')
     await waitForMessage(t(), b.apiKey, conversationId, first.body.data.id, ['delivered', 'read'])
     await waitForMessage(t(), b.apiKey, t1.body.data.conversation_id, t1.body.data.id, ['delivered', 'read'])
-    assert.equal((await emulatorOutbox(emu, { to: phone })).length, 1)
-    assert.equal((await emulatorOutbox(emu, { to: body.phone })).length, 1)
+    assert.equal((await emulatorOutbox(emu(), { to: phone })).length, 1)
+    assert.equal((await emulatorOutbox(emu(), { to: body.phone })).length, 1)
   })
 
   test('Idempotency-Key: concurrent retries create one message (the others wait or replay)', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId, phone } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId, phone } = await customerConversation(t(), emu(), b)
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
         t().request('POST', `/v1/messaging/conversations/${conversationId}/messages`, { key: b.apiKey, body: { text: 'once, concurrently' }, headers: { 'idempotency-key': 'race-1' } }),
@@ -69,12 +63,12 @@ forEachDatabase('messaging: idempotency and dispatch', (kind) => {
     const [n] = await rows<{ n: number }>(t(), sql`SELECT count(*)::int8 AS n FROM messages WHERE idempotency_key = 'race-1' AND business_id = ${b.businessId}::uuid`)
     assert.equal(Number(n.n), 1)
     await waitFor(async () => (await outboxCount(t(), b.num.numberId)) === 0, 5000, 'the send')
-    assert.equal((await emulatorOutbox(emu, { to: phone })).length, 1)
+    assert.equal((await emulatorOutbox(emu(), { to: phone })).length, 1)
   })
 
   test('two app instances on one database racing with one key never create two messages', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId, phone } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId, phone } = await customerConversation(t(), emu(), b)
     const second = await startTestApp(kind, { sameDatabaseAs: t() })
     try {
       // Straight at the service on both instances: the HTTP claim is not in the way, so only the
@@ -97,7 +91,7 @@ forEachDatabase('messaging: idempotency and dispatch', (kind) => {
       const [n] = await rows<{ n: number }>(t(), sql`SELECT count(*)::int8 AS n FROM messages WHERE business_id = ${b.businessId}::uuid AND idempotency_key LIKE 'two-procs%'`)
       assert.equal(Number(n.n), 3)
       await waitFor(async () => (await outboxCount(t(), b.num.numberId)) === 0, 5000, 'the sends')
-      const texts = (await emulatorOutbox(emu, { to: phone })).map((e) => (e.body.text as { body: string }).body)
+      const texts = (await emulatorOutbox(emu(), { to: phone })).map((e) => (e.body.text as { body: string }).body)
       assert.deepEqual(texts.sort(), ['http racers', 'one of two racers'])
     } finally {
       await second.close()
@@ -105,11 +99,11 @@ forEachDatabase('messaging: idempotency and dispatch', (kind) => {
   })
 
   test("the rate cap: paced under the number's throughput_mps, the emulator refuses none (no 130429)", async () => {
-    const b = await bizWithNumber(t(), emu, { throughputMps: 20 })
+    const b = await bizWithNumber(t(), emu(), { throughputMps: 20 })
     // The emulator would allow 25/s for this number: staying under 20 must never trip it.
-    await fetch(`${emu.url}/_emulator/numbers/${b.num.phoneNumberId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ throughput_mps: 25 }) })
+    await fetch(`${emu().url}/_emulator/numbers/${b.num.phoneNumberId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ throughput_mps: 25 }) })
     await approvedTemplate(t(), b, HELLO)
-    const before = (await emulatorNumberStats(emu, b.num.phoneNumberId)).rejected['130429'] ?? 0
+    const before = (await emulatorNumberStats(emu(), b.num.phoneNumberId)).rejected['130429'] ?? 0
     const started = Date.now()
     const sent = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
@@ -118,7 +112,7 @@ forEachDatabase('messaging: idempotency and dispatch', (kind) => {
     assert.ok(sent.every((r) => r.status === 201))
     await waitFor(async () => (await outboxCount(t(), b.num.numberId)) === 0, 15000, 'the queue to drain')
     const elapsed = Date.now() - started
-    const s = await emulatorNumberStats(emu, b.num.phoneNumberId)
+    const s = await emulatorNumberStats(emu(), b.num.phoneNumberId)
     assert.equal((s.rejected['130429'] ?? 0) - before, 0)
     // Sends leave paced; on a loaded machine a couple may reach the emulator in the same second as the
     // next ones (arrival jitter), which its 25/s cap absorbs: the no-130429 check above is the contract.
@@ -128,16 +122,16 @@ forEachDatabase('messaging: idempotency and dispatch', (kind) => {
   })
 
   test('when the provider is slower than throughput_mps says, 130429s are retried with backoff and every message goes', async () => {
-    const b = await bizWithNumber(t(), emu, { throughputMps: 40 })
-    await fetch(`${emu.url}/_emulator/numbers/${b.num.phoneNumberId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ throughput_mps: 8 }) })
+    const b = await bizWithNumber(t(), emu(), { throughputMps: 40 })
+    await fetch(`${emu().url}/_emulator/numbers/${b.num.phoneNumberId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ throughput_mps: 8 }) })
     await approvedTemplate(t(), b, HELLO)
-    const before = (await emulatorNumberStats(emu, b.num.phoneNumberId)).rejected['130429'] ?? 0
+    const before = (await emulatorNumberStats(emu(), b.num.phoneNumberId)).rejected['130429'] ?? 0
     const sent = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
         t().request('POST', '/v1/messaging/messages/template', { key: b.apiKey, body: { phone: customerPhone(), template_key: 'hello_update', variables: { first_name: `R${i}` } } })),
     )
     await waitFor(async () => (await outboxCount(t(), b.num.numberId)) === 0, 25000, 'all retries to succeed')
-    const s = await emulatorNumberStats(emu, b.num.phoneNumberId)
+    const s = await emulatorNumberStats(emu(), b.num.phoneNumberId)
     assert.ok((s.rejected['130429'] ?? 0) - before > 0, 'the emulator refused some sends')
     const ids = sent.map((r) => r.body.data.id as string)
     const stored = await rows<{ id: string; provider_message_id: string | null; delivery_status: string }>(
@@ -147,14 +141,14 @@ forEachDatabase('messaging: idempotency and dispatch', (kind) => {
   }, 40_000)
 
   test('5xx answers are retried; a 190 fails the message with the provider code and disconnects the number', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId } = await customerConversation(t(), emu(), b)
     const url = `/v1/messaging/conversations/${conversationId}/messages`
-    await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 2, http_status: 503, code: 131016 }) })
+    await fetch(`${emu().url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 2, http_status: 503, code: 131016 }) })
     const r = await t().request('POST', url, { key: b.apiKey, body: { text: 'after two failures' } })
     await waitForMessage(t(), b.apiKey, conversationId, r.body.data.id, ['sent', 'delivered', 'read'], 10000)
 
-    await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, http_status: 401, code: 190 }) })
+    await fetch(`${emu().url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, http_status: 401, code: 190 }) })
     const bad = await t().request('POST', url, { key: b.apiKey, body: { text: 'token trouble' } })
     const failed = await waitForMessage(t(), b.apiKey, conversationId, bad.body.data.id, ['failed'])
     assert.equal(failed.error.code, 'invalid_token')

@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict'
-import { afterAll, beforeAll, test } from 'vitest'
+import { test } from 'vitest'
 import { forEachDatabase, useTestApp } from '../helpers/harness.js'
-import { startEmulatorFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { useEmulator } from '../helpers/whatsapp.js'
 import {
   bizWithNumber, customerConversation, emulatorOutbox, emulatorStats, rows, setEmulatorClock, sql, waitFor, waitForMessage,
 } from './support.js'
 
 forEachDatabase('messaging: sends in the window', (kind) => {
   const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 200 } } })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   test('a text inside the window is queued (201), handed over in order, and follows the webhooks to read', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId, phone } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId, phone } = await customerConversation(t(), emu(), b)
     const res = await t().request('POST', `/v1/messaging/conversations/${conversationId}/messages`, { key: b.apiKey, body: { text: 'Hi! How can we help?' } })
     assert.equal(res.status, 201, JSON.stringify(res.body))
     assert.equal(res.body.message, 'Message queued')
@@ -32,7 +26,7 @@ forEachDatabase('messaging: sends in the window', (kind) => {
     const done = await waitForMessage(t(), b.apiKey, conversationId, m.id, ['read'])
     assert.match(done.provider_message_id, /^wamid\./)
     assert.ok(done.sent_at && done.delivered_at && done.read_at)
-    const out = await emulatorOutbox(emu, { to: phone })
+    const out = await emulatorOutbox(emu(), { to: phone })
     assert.deepEqual(out.map((e) => (e.body.text as { body: string }).body), ['Hi! How can we help?'])
     const conv = await t().request('GET', `/v1/messaging/conversations/${conversationId}`, { key: b.apiKey })
     assert.equal(conv.body.data.window_open, true)
@@ -41,13 +35,13 @@ forEachDatabase('messaging: sends in the window', (kind) => {
   })
 
   test('outside the window: 422 window_closed saying a template is required and when the window closed', async () => {
-    const b = await bizWithNumber(t(), emu)
-    await setEmulatorClock(emu, -25 * 3600)
+    const b = await bizWithNumber(t(), emu())
+    await setEmulatorClock(emu(), -25 * 3600)
     let convId: string
     try {
-      ;({ conversationId: convId } = await customerConversation(t(), emu, b))
+      ;({ conversationId: convId } = await customerConversation(t(), emu(), b))
     } finally {
-      await setEmulatorClock(emu, 0)
+      await setEmulatorClock(emu(), 0)
     }
     const conv = await t().request('GET', `/v1/messaging/conversations/${convId}`, { key: b.apiKey })
     assert.equal(conv.body.data.window_open, false)
@@ -69,17 +63,17 @@ forEachDatabase('messaging: sends in the window', (kind) => {
     const unknown = await t().request('GET', '/v1/messaging/window?phone=%2B447911123456', { key: b.apiKey })
     assert.equal(unknown.status, 200, JSON.stringify(unknown.body))
     assert.deepEqual({ open: unknown.body.data.open, expires_at: unknown.body.data.expires_at }, { open: false, expires_at: null })
-    const open = await customerConversation(t(), emu, b)
+    const open = await customerConversation(t(), emu(), b)
     const ow = await t().request('GET', `/v1/messaging/window?phone=${encodeURIComponent(open.phone)}`, { key: b.apiKey })
     assert.equal(ow.body.data.open, true)
     assert.ok(Date.parse(ow.body.data.expires_at) > Date.now() + 23 * 3600_000)
   })
 
   test("a send that slips through after the window closed fails with the emulator's own 131047", async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId } = await customerConversation(t(), emu(), b)
     // Our clock says open; WhatsApp's (the emulator's) is 25 hours ahead, so it refuses.
-    await setEmulatorClock(emu, 25 * 3600)
+    await setEmulatorClock(emu(), 25 * 3600)
     try {
       const res = await t().request('POST', `/v1/messaging/conversations/${conversationId}/messages`, { key: b.apiKey, body: { text: 'late' } })
       assert.equal(res.status, 201)
@@ -87,29 +81,29 @@ forEachDatabase('messaging: sends in the window', (kind) => {
       assert.equal(failed.error.code, 'window_closed')
       assert.equal(failed.error.provider_code, 131047)
       assert.match(failed.error.details, /^The 24-hour customer service window is closed; send an approved template instead\./)
-      assert.ok((await emulatorStats(emu)).async_failures['131047'] >= 1)
+      assert.ok((await emulatorStats(emu())).async_failures['131047'] >= 1)
     } finally {
-      await setEmulatorClock(emu, 0)
+      await setEmulatorClock(emu(), 0)
     }
   })
 
   test('messages to one customer leave in the order they were accepted', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId, phone } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId, phone } = await customerConversation(t(), emu(), b)
     const ids: string[] = []
     for (let i = 0; i < 15; i++) {
       const r = await t().request('POST', `/v1/messaging/conversations/${conversationId}/messages`, { key: b.apiKey, body: { text: `step ${i}` } })
       assert.equal(r.status, 201)
       ids.push(r.body.data.id)
     }
-    await waitFor(async () => (await emulatorOutbox(emu, { to: phone })).length === 15, 10000, 'all 15 sends')
-    const out = await emulatorOutbox(emu, { to: phone })
+    await waitFor(async () => (await emulatorOutbox(emu(), { to: phone })).length === 15, 10000, 'all 15 sends')
+    const out = await emulatorOutbox(emu(), { to: phone })
     assert.deepEqual(out.map((e) => (e.body.text as { body: string }).body), ids.map((_, i) => `step ${i}`))
   })
 
   test('interactive buttons and lists are checked against Meta’s limits: 400 lists every problem', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId } = await customerConversation(t(), emu(), b)
     const url = `/v1/messaging/conversations/${conversationId}/messages`
     const bad = await t().request('POST', url, {
       key: b.apiKey,
@@ -163,8 +157,8 @@ forEachDatabase('messaging: sends in the window', (kind) => {
   })
 
   test('media by link, a reply quoting a message, and a reaction reach the emulator with the right wamids', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const { conversationId, phone, wamid: inboundWamid } = await customerConversation(t(), emu, b)
+    const b = await bizWithNumber(t(), emu())
+    const { conversationId, phone, wamid: inboundWamid } = await customerConversation(t(), emu(), b)
     const url = `/v1/messaging/conversations/${conversationId}/messages`
     const [inbound] = await rows<{ id: string }>(t(), sql`SELECT id FROM messages WHERE provider_message_id = ${inboundWamid}`)
     const img = await t().request('POST', url, { key: b.apiKey, body: { image: { link: 'https://example.com/cat.png', caption: 'Our cat' }, reply_to: inbound.id } })
@@ -178,8 +172,8 @@ forEachDatabase('messaging: sends in the window', (kind) => {
     const notHere = await t().request('POST', url, { key: b.apiKey, body: { text: 'x', reply_to: '0190aaaa-0000-7000-8000-000000000000' } })
     assert.equal(notHere.status, 400)
     assert.deepEqual(notHere.body.error.details.fields, [{ field: 'reply_to', problem: 'is not a message of this conversation' }])
-    await waitFor(async () => (await emulatorOutbox(emu, { to: phone })).length === 2, 5000, 'two sends')
-    const out = await emulatorOutbox(emu, { to: phone })
+    await waitFor(async () => (await emulatorOutbox(emu(), { to: phone })).length === 2, 5000, 'two sends')
+    const out = await emulatorOutbox(emu(), { to: phone })
     assert.equal(out[0].type, 'image')
     assert.deepEqual(out[0].body.context, { message_id: inboundWamid })
     assert.deepEqual(out[0].body.image, { link: 'https://example.com/cat.png', caption: 'Our cat' })

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { afterAll, beforeAll, test } from 'vitest'
+import { test } from 'vitest'
 import { setOptOut } from '../../src/services/contacts.js'
 import { forEachDatabase, useTestApp } from '../helpers/harness.js'
-import { connectEmulatorNumber, startEmulatorFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { connectEmulatorNumber, useEmulator } from '../helpers/whatsapp.js'
 import { approvedTemplate, bizWithNumber, customerPhone, emulatorOutbox, waitFor, waitForMessage } from './support.js'
 
 const ORDER = {
@@ -14,16 +14,10 @@ const ORDER = {
 
 forEachDatabase('messaging: templates', (kind) => {
   const t = useTestApp(kind, { listen: true, jobs: { dispatcher: { pollMs: 200 } } })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   test('create → PENDING at once → APPROVED from the provider webhook; list filters, get, delete', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     const res = await t().request('POST', '/v1/templates', { key: b.apiKey, body: { ...ORDER, language: 'en_US', category: 'UTILITY' } })
     assert.equal(res.status, 201, JSON.stringify(res.body))
     assert.equal(res.body.data.status, 'PENDING')
@@ -46,12 +40,12 @@ forEachDatabase('messaging: templates', (kind) => {
     assert.equal(del.status, 200)
     assert.equal(del.body.data.deleted, 1)
     assert.equal((await t().request('GET', `/v1/templates/${id}`, { key: b.apiKey })).status, 404)
-    const left = (await (await fetch(`${emu.url}/_emulator/templates?waba_id=${b.num.wabaId}`)).json()) as { data: Array<{ name: string }> }
+    const left = (await (await fetch(`${emu().url}/_emulator/templates?waba_id=${b.num.wabaId}`)).json()) as { data: Array<{ name: string }> }
     assert.deepEqual(left.data.map((x) => x.name), ['reject_me'])
   })
 
   test("400 lists every problem with a definition against Meta's limits", async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     const res = await t().request('POST', '/v1/templates', {
       key: b.apiKey,
       body: { name: 'Bad Name', language: 'en_US', category: 'UTILITY', body: 'Hi {{first_name}} and {{order}}!', examples: { first_name: 'Ana' }, footer: 'f'.repeat(61) },
@@ -66,8 +60,8 @@ forEachDatabase('messaging: templates', (kind) => {
   })
 
   test('sync pulls templates made elsewhere (straight through the Graph API)', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const made = await fetch(`${emu.url}/v23.0/${b.num.wabaId}/message_templates`, {
+    const b = await bizWithNumber(t(), emu())
+    const made = await fetch(`${emu().url}/v23.0/${b.num.wabaId}/message_templates`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${b.num.accessToken}` },
       body: JSON.stringify({ name: 'made_in_manager', language: 'pt_BR', category: 'MARKETING', parameter_format: 'POSITIONAL', components: [{ type: 'BODY', text: 'Olá {{1}}, tudo bem?' }] }),
@@ -83,7 +77,7 @@ forEachDatabase('messaging: templates', (kind) => {
   })
 
   test('template send: contact and conversation created, phone normalised, text rendered, delivered', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     await approvedTemplate(t(), b, ORDER)
     const phone = customerPhone()
     const typed = `00 ${phone.slice(1, 3)} ${phone.slice(3, 7)} ${phone.slice(7)}`
@@ -101,7 +95,7 @@ forEachDatabase('messaging: templates', (kind) => {
     assert.equal(conv.body.data.customer_name, 'Ana Lima')
     assert.equal(conv.body.data.window_open, false)
     await waitForMessage(t(), b.apiKey, m.conversation_id, m.id, ['delivered', 'read'])
-    const [sent] = await emulatorOutbox(emu, { to: phone })
+    const [sent] = await emulatorOutbox(emu(), { to: phone })
     assert.deepEqual(sent.body.template, {
       name: 'order_update',
       language: { code: 'en_US', policy: 'deterministic' },
@@ -113,7 +107,7 @@ forEachDatabase('messaging: templates', (kind) => {
   })
 
   test('template_not_found, template_not_approved, invalid variables, invalid phone, contact_opted_out: exact messages', async () => {
-    const b = await bizWithNumber(t(), emu)
+    const b = await bizWithNumber(t(), emu())
     await approvedTemplate(t(), b, ORDER)
     const send = (body: Record<string, unknown>) => t().request('POST', '/v1/messaging/messages/template', { key: b.apiKey, body: { phone: customerPhone(), ...body } })
 
@@ -168,8 +162,8 @@ forEachDatabase('messaging: templates', (kind) => {
   })
 
   test('several numbers: a send may name its number; contacts are shared, conversations are per number', async () => {
-    const b = await bizWithNumber(t(), emu)
-    const second = await connectEmulatorNumber(t(), emu, b.businessId, { name: 'Second line' })
+    const b = await bizWithNumber(t(), emu())
+    const second = await connectEmulatorNumber(t(), emu(), b.businessId, { name: 'Second line' })
     await approvedTemplate(t(), b, ORDER)
     const res2 = await t().request('POST', '/v1/templates', { key: b.apiKey, body: { ...ORDER, language: 'en_US', category: 'UTILITY', number_id: second.numberId } })
     assert.equal(res2.status, 201)
@@ -190,8 +184,8 @@ forEachDatabase('messaging: templates', (kind) => {
     assert.deepEqual([ca.number_id, cc.number_id], [b.num.numberId, second.numberId])
     const onSecond = await t().request('GET', `/v1/messaging/conversations?number_id=${second.numberId}`, { key: b.apiKey })
     assert.deepEqual(onSecond.body.data.map((x: { id: string }) => x.id), [cc.id])
-    await waitFor(async () => (await emulatorOutbox(emu, { to: phone })).length === 2, 5000, 'both sends')
-    const out = await emulatorOutbox(emu, { to: phone })
+    await waitFor(async () => (await emulatorOutbox(emu(), { to: phone })).length === 2, 5000, 'both sends')
+    const out = await emulatorOutbox(emu(), { to: phone })
     assert.deepEqual(out.map((e) => e.phone_number_id).sort(), [b.num.phoneNumberId, second.phoneNumberId].sort())
     const other = await t().seedBusiness('Other')
     const foreign = await t().request('POST', '/v1/messaging/messages/template', {

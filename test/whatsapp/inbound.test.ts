@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { afterAll, beforeAll, test } from 'vitest'
+import { test } from 'vitest'
 import { signBody } from '../../src/providers/index.js'
 import { forEachDatabase, useTestApp } from '../helpers/harness.js'
-import { connectEmulatorNumber, customerWrites, startEmulatorFor, waitFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { connectEmulatorNumber, customerWrites, waitFor, useEmulator } from '../helpers/whatsapp.js'
 import { count, messagesPayload, postSigned, rows, sql, textMessage, wamid } from './support.js'
 
 interface MsgRow {
@@ -21,17 +21,11 @@ const msgByWamid = async (t: ReturnType<ReturnType<typeof useTestApp>>, w: strin
 
 forEachDatabase('inbound webhooks', (kind) => {
   const t = useTestApp(kind, { listen: true })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   test('handshake: the verify token of a number echoes the challenge; anything else is 403', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId)
+    const num = await connectEmulatorNumber(t(), emu(), businessId)
     const ok = await t().request('GET', `/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${num.verifyToken}&hub.challenge=1158201444`)
     assert.equal(ok.status, 200)
     assert.equal(ok.body, '1158201444')
@@ -45,7 +39,7 @@ forEachDatabase('inbound webhooks', (kind) => {
 
   test('signature missing, bad or over other bytes: 401 and nothing stored', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     const m = textMessage('+14155550101', 'hi')
     const payload = messagesPayload(num, [m])
     const raw = JSON.stringify(payload)
@@ -83,10 +77,10 @@ forEachDatabase('inbound webhooks', (kind) => {
 
   test('every inbound type from the emulator is stored, with contact, conversation and media', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId)
+    const num = await connectEmulatorNumber(t(), emu(), businessId)
     const customer = '+14155550111'
     const sent: Record<string, string> = {}
-    const first = await customerWrites(emu, num, customer, { type: 'text', text: 'Hello there', name: 'Sheena Nelson' })
+    const first = await customerWrites(emu(), num, customer, { type: 'text', text: 'Hello there', name: 'Sheena Nelson' })
     sent.text = first.wamid
     const bodies: Record<string, Record<string, unknown>> = {
       image: { type: 'image', caption: 'my receipt' },
@@ -104,7 +98,7 @@ forEachDatabase('inbound webhooks', (kind) => {
       reply: { type: 'text', text: 'replying', context: { message_id: first.wamid } },
       reaction: { type: 'reaction', reaction: { message_id: first.wamid, emoji: '❤️' } },
     }
-    for (const [k, b] of Object.entries(bodies)) sent[k] = (await customerWrites(emu, num, customer, { name: 'Sheena Nelson', ...b })).wamid
+    for (const [k, b] of Object.entries(bodies)) sent[k] = (await customerWrites(emu(), num, customer, { name: 'Sheena Nelson', ...b })).wamid
     const all = Object.values(sent)
     await waitFor(async () => (await count(t(), sql`SELECT count(*) AS n FROM messages WHERE number_id = ${num.numberId}::uuid`)) === all.length, 10_000, 'all messages')
 
@@ -156,14 +150,14 @@ forEachDatabase('inbound webhooks', (kind) => {
     assert.equal(convs[0].status, 'open')
 
     // An empty emoji removes the customer's reaction.
-    const removal = await customerWrites(emu, num, customer, { type: 'reaction', reaction: { message_id: sent.text, emoji: '' } })
+    const removal = await customerWrites(emu(), num, customer, { type: 'reaction', reaction: { message_id: sent.text, emoji: '' } })
     await waitFor(async () => msgByWamid(t(), removal.wamid), 5000, 'reaction removal')
     assert.deepEqual((await msgByWamid(t(), sent.text)).reactions, [])
   })
 
   test('a type nobody knows yet is kept raw and does not fail the webhook', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     const id = wamid('future')
     const m = { from: '14155550112', id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'hologram', hologram: { depth: 3 } }
     const r = await postSigned(t(), messagesPayload(num, [m]), num.appSecret)
@@ -176,7 +170,7 @@ forEachDatabase('inbound webhooks', (kind) => {
 
   test('the same wamid twice (and twice in one POST) is stored once and counted once', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     const m = textMessage('+14155550113', 'once')
     const payload = messagesPayload(num, [m, m])
     for (let i = 0; i < 3; i++) assert.equal((await postSigned(t(), payload, num.appSecret)).status, 200)
@@ -187,7 +181,7 @@ forEachDatabase('inbound webhooks', (kind) => {
 
   test("the window counts from the message's own timestamp and never moves backwards", async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     const now = Math.floor(Date.now() / 1000)
     const recent = textMessage('+14155550114', 'recent', { timestamp: now - 60 })
     const late = textMessage('+14155550114', 'written yesterday, delivered late', { timestamp: now - 26 * 3600 })
@@ -202,7 +196,7 @@ forEachDatabase('inbound webhooks', (kind) => {
 
   test('an opt-out keyword opts the contact out', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     await postSigned(t(), messagesPayload(num, [textMessage('+14155550115', 'Stop talking to me about it')]), num.appSecret)
     let [c] = await rows<{ opted_out: boolean }>(t(), sql`SELECT opted_out FROM contacts WHERE business_id = ${businessId}::uuid`)
     assert.equal(c.opted_out, false)
@@ -214,7 +208,7 @@ forEachDatabase('inbound webhooks', (kind) => {
 
   test('2026 usernames: a message with only user_id creates a contact by user id', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     const id = wamid('bsuid')
     const m = { from_user_id: 'US.13491208655302741918', id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'hi from a username' } }
     const contacts = [{ profile: { name: 'Pablo', username: 'pablo.m' }, user_id: 'US.13491208655302741918' }]
@@ -230,7 +224,7 @@ forEachDatabase('inbound webhooks', (kind) => {
 
   test('a 1,000-message batch in one POST: all stored, none twice', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     const now = Math.floor(Date.now() / 1000)
     const messages = Array.from({ length: 1000 }, (_, i) => textMessage(`+1415555${String(2000 + (i % 250)).padStart(4, '0')}`, `message ${i}`, { timestamp: now - 1000 + i }))
     const r = await postSigned(t(), messagesPayload(num, messages), num.appSecret)

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { afterAll, beforeAll, test } from 'vitest'
+import { test } from 'vitest'
 import { forEachDatabase, useTestApp } from '../helpers/harness.js'
-import { connectEmulatorNumber, customerWrites, startEmulatorFor, waitFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { connectEmulatorNumber, customerWrites, waitFor, useEmulator } from '../helpers/whatsapp.js'
 import { rows, sql } from './support.js'
 
 async function multipart(fields: Record<string, string | { bytes: Uint8Array; type: string; name: string }>) {
@@ -19,19 +19,13 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 
 forEachDatabase('media', (kind) => {
   const t = useTestApp(kind, { listen: true })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   test("a customer's image: metadata on receipt, the file fetched on first GET and served to the business only", async () => {
     const a = await t().seedBusiness('A')
     const b = await t().seedBusiness('B')
-    const num = await connectEmulatorNumber(t(), emu, a.businessId)
-    const sent = await customerWrites(emu, num, '+14155550141', { type: 'image', caption: 'look', data_base64: PNG.toString('base64'), mime_type: 'image/png' })
+    const num = await connectEmulatorNumber(t(), emu(), a.businessId)
+    const sent = await customerWrites(emu(), num, '+14155550141', { type: 'image', caption: 'look', data_base64: PNG.toString('base64'), mime_type: 'image/png' })
     const msg = await waitFor(async () => (await rows<{ payload: { media_id: string } }>(t(), sql`SELECT payload FROM messages WHERE provider_message_id = ${sent.wamid}`))[0], 5000, 'message')
     const mediaId = msg.payload.media_id
     const info = await t().request('GET', `/v1/media/${mediaId}/info`, { key: a.apiKey })
@@ -52,7 +46,7 @@ forEachDatabase('media', (kind) => {
 
   test('upload: stored at the provider and here; wrong type 415, too big 413, both saying what to do', async () => {
     const a = await t().seedBusiness('A')
-    await connectEmulatorNumber(t(), emu, a.businessId)
+    await connectEmulatorNumber(t(), emu(), a.businessId)
     const ok = await multipart({ file: { bytes: PNG, type: 'image/png', name: 'dot.png' } })
     const r = await t().request('POST', '/v1/media', { key: a.apiKey, raw: ok.raw, headers: { 'content-type': ok.contentType } })
     assert.equal(r.status, 201, JSON.stringify(r.body))

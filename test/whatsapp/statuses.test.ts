@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
-import { afterAll, beforeAll, test } from 'vitest'
+import { test } from 'vitest'
 import { ProviderError } from '../../src/domain/errors.js'
 import { applyPendingStatuses } from '../../src/services/inbound.js'
 import { credentialsFor, getNumber, noteProviderError } from '../../src/services/numbers.js'
 import { forEachDatabase, useTestApp } from '../helpers/harness.js'
-import { connectEmulatorNumber, customerWrites, startEmulatorFor, waitFor, type RunningEmulator } from '../helpers/whatsapp.js'
+import { connectEmulatorNumber, customerWrites, waitFor, useEmulator } from '../helpers/whatsapp.js'
 import { count, outboundFixture, postSigned, rows, sql, status, statusesPayload, wamid } from './support.js'
 
 interface Msg {
@@ -20,17 +20,11 @@ const msg = async (t: ReturnType<ReturnType<typeof useTestApp>>, id: string) => 
 
 forEachDatabase('statuses and retries', (kind) => {
   const t = useTestApp(kind, { listen: true })
-  let emu: RunningEmulator
-  beforeAll(async () => {
-    emu = await startEmulatorFor()
-  })
-  afterAll(async () => {
-    await emu?.close()
-  })
+  const emu = useEmulator()
 
   test('out of order: read then a late delivered stays read (delivered time still kept)', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     const w = wamid('ooo')
     const id = await outboundFixture(t(), num, '+14155550131', w)
     const now = Math.floor(Date.now() / 1000)
@@ -47,7 +41,7 @@ forEachDatabase('statuses and retries', (kind) => {
 
   test("failed keeps Meta's code, title and details, classified; nothing moves it afterwards", async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     const w = wamid('fail')
     const id = await outboundFixture(t(), num, '+14155550132', w, 'sent')
     const now = Math.floor(Date.now() / 1000)
@@ -66,9 +60,9 @@ forEachDatabase('statuses and retries', (kind) => {
 
   test('a status before its message is kept, then applied when the wamid is recorded', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId)
+    const num = await connectEmulatorNumber(t(), emu(), businessId)
     // The customer writes first, so the emulator's 24-hour window is open for free-form text.
-    const hello = await customerWrites(emu, num, '+14155550133', { type: 'text', text: 'hello' })
+    const hello = await customerWrites(emu(), num, '+14155550133', { type: 'text', text: 'hello' })
     await waitFor(async () => count(t(), sql`SELECT count(*) AS n FROM messages WHERE provider_message_id = ${hello.wamid}`), 5000, 'inbound')
     // A real send through the Cloud adapter: the emulator answers a wamid and then posts sent,
     // delivered and read before we record anything (the dispatcher's race, made certain).
@@ -100,8 +94,8 @@ forEachDatabase('statuses and retries', (kind) => {
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
     const port = (proxy.address() as { port: number }).port
     try {
-      const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: `http://127.0.0.1:${port}/webhooks/whatsapp` })
-      const sent = await customerWrites(emu, num, '+14155550134', { type: 'text', text: 'are you there?' })
+      const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: `http://127.0.0.1:${port}/webhooks/whatsapp` })
+      const sent = await customerWrites(emu(), num, '+14155550134', { type: 'text', text: 'are you there?' })
       await waitFor(async () => seen >= 3, 5000, 'three deliveries')
       assert.equal(await count(t(), sql`SELECT count(*) AS n FROM messages WHERE provider_message_id = ${sent.wamid}`), 1)
       const [c] = await rows<{ unread_count: number }>(t(), sql`SELECT unread_count FROM conversations WHERE number_id = ${num.numberId}::uuid`)
@@ -113,8 +107,8 @@ forEachDatabase('statuses and retries', (kind) => {
 
   test('a webhook signed with another secret is refused on every retry and never stored', async () => {
     const { businessId } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { emulatorAppSecret: 'an-old-secret' })
-    const sent = await customerWrites(emu, num, '+14155550135', { type: 'text', text: 'hello' })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { emulatorAppSecret: 'an-old-secret' })
+    const sent = await customerWrites(emu(), num, '+14155550135', { type: 'text', text: 'hello' })
     // Five attempts, 50 ms base delay doubling: all done within a second.
     await new Promise((r) => setTimeout(r, 1200))
     assert.equal(await count(t(), sql`SELECT count(*) AS n FROM messages WHERE provider_message_id = ${sent.wamid}`), 0)
@@ -122,7 +116,7 @@ forEachDatabase('statuses and retries', (kind) => {
 
   test('Meta error 190 marks the number disconnected, and GET /v1/numbers/:id says so', async () => {
     const { businessId, apiKey } = await t().seedBusiness()
-    const num = await connectEmulatorNumber(t(), emu, businessId, { webhookUrl: null })
+    const num = await connectEmulatorNumber(t(), emu(), businessId, { webhookUrl: null })
     const creds = { ...credentialsFor(t().deps, num.row), accessToken: 'EAAG-revoked' }
     const err = await t().deps.providers.for(num.row).send(creds, { kind: 'text', to: '+14155550136', text: 'hi' }).then(() => null, (e: unknown) => e)
     assert.ok(err instanceof ProviderError)

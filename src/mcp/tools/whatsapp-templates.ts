@@ -1,64 +1,11 @@
-import { createHash } from 'node:crypto'
 import { Type } from 'typebox'
-import { RuleRefusedError, ValidationError } from '../../domain/errors.js'
-import { isUuid } from '../../domain/ids.js'
-import { parseVariables } from '../../domain/templates.js'
-import { getConversation } from '../../services/conversations.js'
-import type { Deps } from '../../services/deps.js'
-import { listNumbers, resolveSendingNumber } from '../../services/numbers.js'
-import { sendTemplate } from '../../services/sends.js'
-import { createTemplate, getTemplate, listTemplates, type TemplateRow } from '../../services/templates.js'
-import { windowForPhone } from '../../services/window.js'
+import { ValidationError } from '../../domain/errors.js'
+import { sendTemplateById, templateForMessage } from '../../services/template-for-message.js'
 import { compactMessage } from '../compact.js'
 import { defineTool } from '../tool.js'
 import { agentAuthor } from './messaging.js'
 
-// The template-or-free-form decision made for an agent: inside the window it says "just send";
-// outside it finds (or creates) a UTILITY template whose body is the agent's message.
-
-const AUTO_LANGUAGE = 'en_US'
-
-/** A valid, stable template name for a message: readable words plus a short hash of the whole text. */
-export function templateNameFor(message: string): string {
-  const words = message
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9\s]/g, ' ')
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 5)
-    .join('_')
-  const hash = createHash('sha256').update(message).digest('hex').slice(0, 8)
-  return `auto_${words ? `${words}_` : ''}${hash}`.slice(0, 512)
-}
-
-async function numberIdFor(deps: Deps, businessId: string, from: string | undefined): Promise<string> {
-  if (!from) return (await resolveSendingNumber(deps, businessId)).id
-  if (isUuid(from)) return (await resolveSendingNumber(deps, businessId, from)).id
-  const digits = from.replace(/\D/g, '')
-  const match = (await listNumbers(deps, businessId)).find((n) => n.displayPhoneNumber.replace(/\D/g, '') === digits)
-  if (!match) {
-    throw ValidationError.fields(`No number of this business is "${from}"; give a number id or display phone, or leave "from" out for the default number.`, [
-      { field: 'from', problem: 'is not one of this business’s numbers' },
-    ])
-  }
-  return match.id
-}
-
-async function findUtilityTemplate(deps: Deps, businessId: string, numberId: string, body: string): Promise<TemplateRow | null> {
-  let token: string | undefined
-  let pending: TemplateRow | null = null
-  do {
-    const page = await listTemplates(deps, { businessId, numberId, category: 'UTILITY' }, { pageSize: 200, pageToken: token })
-    for (const t of page.items) {
-      if (t.body !== body) continue
-      if (t.status === 'APPROVED') return t
-      if (t.status === 'PENDING') pending ??= t
-    }
-    token = page.nextPageToken
-  } while (token)
-  return pending
-}
+// whatsapp_templates: the tool face of services/template-for-message.ts.
 
 const requireFields = (action: string, input: Record<string, unknown>, names: string[]) => {
   const missing = names.filter((n) => input[n] === undefined || input[n] === '')
@@ -99,51 +46,20 @@ export const whatsappTemplatesTool = defineTool({
     const businessId = principal.businessId
     if (input.action === 'create_template') {
       requireFields('create_template', input, ['phone_number', 'message'])
-      const message = (input.message as string).trim()
-      let numberId: string
-      let window
-      if (input.conversation_id) {
-        const conv = await getConversation(deps, businessId, input.conversation_id)
-        numberId = conv.numberId
-        window = conv.window
-      } else {
-        numberId = await numberIdFor(deps, businessId, input.from)
-        window = await windowForPhone(deps, businessId, { phone: input.phone_number as string, numberId })
-      }
-      const w = { open: window.open, expires_at: window.expiresAt?.toISOString() ?? null }
-      if (window.open) return { success: true, template_required: false, window: w }
-      const existing = await findUtilityTemplate(deps, businessId, numberId, message)
-      if (existing) {
-        return { success: true, template_required: true, template_id: existing.id, name: existing.name, status: existing.status, window: w }
-      }
-      const vars = parseVariables(message)
-      const created = await createTemplate(deps, businessId, {
-        numberId,
-        name: templateNameFor(message),
-        language: AUTO_LANGUAGE,
-        category: 'UTILITY',
-        body: message,
-        examples: Object.fromEntries(vars.map((v) => [v, 'example'])),
+      const d = await templateForMessage(deps, businessId, {
+        phone: input.phone_number as string,
+        message: input.message as string,
+        conversationId: input.conversation_id,
+        from: input.from,
       })
-      return { success: true, template_required: true, template_id: created.id, name: created.name, status: created.status, window: w }
+      const window = { open: d.window.open, expires_at: d.window.expiresAt?.toISOString() ?? null }
+      if (!d.templateRequired) return { success: true, template_required: false, window }
+      return { success: true, template_required: true, template_id: d.template.id, name: d.template.name, status: d.template.status, window }
     }
     requireFields('send_template', input, ['template_id', 'phone_number'])
-    const t = await getTemplate(deps, businessId, input.template_id as string)
-    if (t.status !== 'APPROVED') {
-      throw new RuleRefusedError(
-        'template_not_approved',
-        t.status === 'PENDING'
-          ? `The template ${t.name} is still PENDING review by WhatsApp; try send_template again in a little while.`
-          : `The template ${t.name} is ${t.status}${t.statusReason ? ` (${t.statusReason})` : ''} and cannot be sent; create another with different wording.`,
-        { template_id: t.id, status: t.status },
-      )
-    }
-    const m = await sendTemplate(deps, {
-      businessId,
-      numberId: t.numberId,
+    const m = await sendTemplateById(deps, businessId, {
+      templateId: input.template_id as string,
       phone: input.phone_number as string,
-      templateKey: t.name,
-      language: t.language,
       variables: input.variables ?? {},
       originalMessage: input.original_message,
       author: agentAuthor(ctx),
