@@ -64,7 +64,9 @@ export function cli(args: string[], env: Record<string, string>): Promise<string
 }
 
 export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'start'], {
+  // BENCH_SERVER_NODE_FLAGS (say `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server alone.
+  const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...flags, join(ROOT, 'bin/switchboard.js'), 'start'], {
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

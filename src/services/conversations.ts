@@ -5,6 +5,7 @@ import type { Principal } from '../domain/principal.js'
 import type { ConversationFilter, ConversationPatch, ConversationWithCustomer } from '../store/conversations.js'
 import type { MessageRow } from '../store/messages.js'
 import type { Deps } from './deps.js'
+import { groupCommit, perStore } from './group-commit.js'
 import { assertMemberOfBusiness } from './members.js'
 import { credentialsFor } from './numbers.js'
 import { decideWindow, type WindowDecision } from './window.js'
@@ -44,10 +45,21 @@ function withWindow(deps: Deps, c: ConversationWithCustomer): Conversation {
 const notFound = (id: string) =>
   new NotFoundError('not_found', `No conversation has the id ${id}; list conversations with GET /v1/messaging/conversations.`, { id })
 
+// Lookups by id are group-committed: a burst of sends (each needs its conversation) costs one query.
+const lookups = perStore((deps) =>
+  groupCommit<string, ConversationWithCustomer | null>({
+    maxWeight: 500,
+    run: async (ids) => {
+      const found = new Map((await deps.store.conversations.getMany([...new Set(ids)])).map((c) => [c.id, c]))
+      return ids.map((id) => found.get(id) ?? null)
+    },
+  }),
+)
+
 /** The conversation, or 404 (also for another business's id). */
 export async function getConversation(deps: Deps, businessId: string, id: string): Promise<Conversation> {
-  const c = isUuid(id) ? await deps.store.conversations.get(businessId, id) : null
-  if (!c) throw notFound(id)
+  const c = isUuid(id) ? await lookups(deps)(id.toLowerCase()) : null
+  if (!c || c.businessId !== businessId) throw notFound(id)
   return withWindow(deps, c)
 }
 

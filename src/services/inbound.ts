@@ -18,6 +18,7 @@ import { emitEvents, subscribersOf, type EventInput } from './events.js'
 import { notifyLive } from './live.js'
 import { optOutOnKeyword } from './contacts.js'
 import type { Deps } from './deps.js'
+import { groupCommit, perStore } from './group-commit.js'
 import { verifyTokenOf, webhookNumber, webhookNumbersOfWaba, type WebhookNumber } from './numbers.js'
 
 // Inbound webhooks from WhatsApp (Meta's Cloud API or the emulator): the handshake, the signature
@@ -133,62 +134,28 @@ export async function receiveWebhook(deps: Deps, rawBody: Buffer, signature: str
   return receipt
 }
 
-// Group commit: webhooks that arrive while an ingest transaction runs wait and go in the next one
-// together. Each POST is still answered only after the transaction holding its messages commits, but
-// fifty concurrent one-message webhooks cost one commit instead of fifty.
-// Large webhooks (Meta batches up to 1,000 messages) are already efficient alone and keep their own
-// transaction, so several run at once; small ones are merged, up to about this many events per batch.
+// Group commit (see group-commit.ts): small webhooks that arrive while an ingest transaction runs go in
+// the next one together. Large webhooks (Meta batches up to 1,000 messages) are already efficient alone
+// and keep their own transaction, so several run at once; small ones are merged, up to about this many
+// events per batch.
 const MAX_BATCH_EVENTS = 500
 const ALONE_FROM_EVENTS = 50
-interface Waiting {
-  routed: Routed[]
-  events: number
-  resolve: (inserted: Set<string>) => void
-  reject: (err: unknown) => void
-}
-const queues = new WeakMap<object, { waiting: Waiting[]; running: boolean }>()
+const eventsIn = (routed: Routed[]): number => routed.reduce((n, r) => n + r.change.events.length, 0)
+
+const ingestQueue = perStore((deps) =>
+  groupCommit<Routed[], Set<string>>({
+    maxWeight: MAX_BATCH_EVENTS,
+    weight: eventsIn,
+    run: async (batch) => {
+      const inserted = await ingest(deps, batch.flat())
+      return batch.map(() => inserted)
+    },
+  }),
+)
 
 function ingestBatched(deps: Deps, routed: Routed[]): Promise<Set<string>> {
-  const events = routed.reduce((n, r) => n + r.change.events.length, 0)
-  if (events >= ALONE_FROM_EVENTS) return ingest(deps, routed)
-  let q = queues.get(deps.store)
-  if (!q) queues.set(deps.store, (q = { waiting: [], running: false }))
-  const queue = q
-  return new Promise((resolve, reject) => {
-    queue.waiting.push({ routed, events, resolve, reject })
-    if (!queue.running) void drain(deps, queue)
-  })
-}
-
-async function drain(deps: Deps, q: { waiting: Waiting[]; running: boolean }): Promise<void> {
-  q.running = true
-  try {
-    while (q.waiting.length) {
-      let n = 0
-      let events = 0
-      while (n < q.waiting.length && (n === 0 || events + q.waiting[n].events <= MAX_BATCH_EVENTS)) events += q.waiting[n++].events
-      const batch = q.waiting.splice(0, n)
-      try {
-        const inserted = await ingest(deps, batch.flatMap((w) => w.routed))
-        for (const w of batch) w.resolve(inserted)
-      } catch (err) {
-        if (batch.length === 1) {
-          batch[0].reject(err)
-          continue
-        }
-        // One bad webhook must not fail the others: take them one at a time.
-        for (const w of batch) {
-          try {
-            w.resolve(await ingest(deps, w.routed))
-          } catch (e) {
-            w.reject(e)
-          }
-        }
-      }
-    }
-  } finally {
-    q.running = false
-  }
+  if (eventsIn(routed) >= ALONE_FROM_EVENTS) return ingest(deps, routed)
+  return ingestQueue(deps)(routed)
 }
 
 function verify(provider: WhatsAppProvider, raw: Buffer, header: string, secret: string): boolean {

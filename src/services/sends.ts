@@ -9,6 +9,7 @@ import { getConversation } from './conversations.js'
 import type { Deps } from './deps.js'
 import { resolveSendingNumber } from './numbers.js'
 import { assertSenderMayMessage } from './senders.js'
+import { groupCommit, perStore } from './group-commit.js'
 import { notifyLive } from './live.js'
 import { approvedTemplateFor, fillTemplate } from './templates.js'
 import { assertFreeFormAllowed } from './window.js'
@@ -60,8 +61,22 @@ function wakeDispatchers(deps: Deps, numberId: string): void {
   }, 2)
 }
 
-async function enqueueOrReplay(deps: Deps, row: Parameters<Deps['store']['messages']['enqueue']>[0]): Promise<MessageRow> {
-  const m = await deps.store.messages.enqueue(row)
+type Queued = Parameters<Deps['store']['messages']['enqueue']>[0][number]
+
+// Accepted sends are group-committed (see group-commit.ts): a burst of sends is one INSERT statement,
+// each request still answered only after the statement holding its message has committed.
+const enqueueQueue = perStore((deps) =>
+  groupCommit<Queued, MessageRow | null>({
+    maxWeight: 200,
+    run: async (rows) => {
+      const stored = new Map((await deps.store.messages.enqueue(rows)).map((m) => [m.id, m]))
+      return rows.map((r) => stored.get(r.id) ?? null)
+    },
+  }),
+)
+
+async function enqueueOrReplay(deps: Deps, row: Queued): Promise<MessageRow> {
+  const m = await enqueueQueue(deps)(row)
   if (m) {
     wakeDispatchers(deps, m.numberId)
     void notifyLive(deps, { businessId: m.businessId, conversationId: m.conversationId, kind: 'message.created' })

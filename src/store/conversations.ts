@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
-import type { Handle } from './handle.js'
+import { pgArray, type Handle } from './handle.js'
 import { contacts, contactTags, conversations, tags } from './schema/index.js'
 
 export type ConversationRow = typeof conversations.$inferSelect
@@ -105,6 +105,17 @@ export function conversationsRepo(h: Handle) {
         .innerJoin(contacts, eq(contacts.id, conversations.contactId))
         .where(and(eq(conversations.businessId, businessId), eq(conversations.id, id)))
       return r ? flatten(r) : null
+    },
+
+    /** Several at once (sends look their conversations up in batches); ids not found are absent. */
+    async getMany(ids: string[]): Promise<ConversationWithCustomer[]> {
+      if (ids.length === 0) return []
+      const rows = await h.db
+        .select(columns)
+        .from(conversations)
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .where(sql`${conversations.id} = ANY(${pgArray(ids)}::uuid[])`)
+      return rows.map(flatten)
     },
 
     async byNumberAndContact(numberId: string, contactId: string): Promise<ConversationWithCustomer | null> {

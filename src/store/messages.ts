@@ -94,33 +94,48 @@ export const OUTBOX_CHANNEL = 'switchboard_outbox'
 export function messagesRepo(h: Handle) {
   return {
     /**
-     * The message (queued), its outbox row and the conversation's last-activity columns, in ONE
-     * statement, so it is atomic without a transaction and costs one round trip. The unique index on
-     * (business_id, idempotency_key) decides races: on conflict nothing is written and null returned.
+     * Queued messages, their outbox rows and their conversations' last-activity columns, in ONE
+     * statement, so it is atomic without a transaction and costs one round trip however many messages
+     * it holds (sends are group-committed, see services/sends.ts). The unique index on (business_id,
+     * idempotency_key) decides races: a message refused by it is not written and not returned.
+     * Outbox rows are numbered in the order given: messages to one customer leave in that order.
      * No NOTIFY in here: Postgres serialises the commits of transactions that notify (see sends.ts).
      */
-    async enqueue(m: QueuedMessage): Promise<MessageRow | null> {
-      const at = m.at.toISOString()
+    async enqueue(batch: QueuedMessage[]): Promise<MessageRow[]> {
+      if (batch.length === 0) return []
+      const data = batch.map((m, ord) => ({
+        ord, id: m.id, business_id: m.businessId, conversation_id: m.conversationId, number_id: m.numberId, message_type: m.messageType,
+        text: m.text, payload: m.payload, template: m.template, reply_to_message_id: m.replyToMessageId, reply_to_wamid: m.replyToWamid,
+        author_type: m.authorType, author_id: m.authorId, idempotency_key: m.idempotencyKey, preview: m.preview.slice(0, 200), lane: m.lane,
+        at: m.at.toISOString(),
+      }))
       const rows = await h.rows<RawMessage>(sql`
-        WITH msg AS (
+        WITH d AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(data)}::jsonb) AS d(ord int, id uuid, business_id uuid, conversation_id uuid,
+            number_id uuid, message_type text, text text, payload jsonb, template jsonb, reply_to_message_id uuid, reply_to_wamid text,
+            author_type text, author_id text, idempotency_key text, preview text, lane text, at timestamptz)
+        ), msg AS (
           INSERT INTO messages (id, business_id, conversation_id, number_id, direction, message_type, text, payload, template,
             reply_to_message_id, reply_to_wamid, delivery_status, author_type, author_id, idempotency_key, created_at)
-          VALUES (${m.id}::uuid, ${m.businessId}::uuid, ${m.conversationId}::uuid, ${m.numberId}::uuid, 'outbound', ${m.messageType}, ${m.text},
-            ${JSON.stringify(m.payload)}::jsonb, ${m.template === null ? null : JSON.stringify(m.template)}::jsonb,
-            ${m.replyToMessageId}::uuid, ${m.replyToWamid}, 'queued', ${m.authorType}, ${m.authorId}, ${m.idempotencyKey}, ${at}::timestamptz)
+          SELECT id, business_id, conversation_id, number_id, 'outbound', message_type, text, payload, template,
+            reply_to_message_id, reply_to_wamid, 'queued', author_type, author_id, idempotency_key, at
+          FROM d ORDER BY ord
           ON CONFLICT (business_id, idempotency_key) DO NOTHING
           RETURNING *
         ), ob AS (
           INSERT INTO outbox (message_id, business_id, number_id, conversation_id, lane, available_at, created_at)
-          SELECT id, business_id, number_id, conversation_id, ${m.lane}, ${at}::timestamptz, ${at}::timestamptz FROM msg
+          SELECT d.id, d.business_id, d.number_id, d.conversation_id, d.lane, d.at, d.at FROM d JOIN msg ON msg.id = d.id ORDER BY d.ord
+        ), latest AS (
+          SELECT DISTINCT ON (d.conversation_id) d.conversation_id, d.at, d.preview FROM d JOIN msg ON msg.id = d.id
+          ORDER BY d.conversation_id, d.ord DESC
         ), conv AS (
-          UPDATE conversations SET last_message_at = greatest(last_message_at, ${at}::timestamptz),
-            last_outbound_at = greatest(last_outbound_at, ${at}::timestamptz),
-            last_message_preview = ${m.preview.slice(0, 200)}, last_message_direction = 'outbound', updated_at = ${at}::timestamptz
-          WHERE id = ${m.conversationId}::uuid AND EXISTS (SELECT 1 FROM msg)
+          UPDATE conversations c SET last_message_at = greatest(c.last_message_at, latest.at),
+            last_outbound_at = greatest(c.last_outbound_at, latest.at),
+            last_message_preview = latest.preview, last_message_direction = 'outbound', updated_at = latest.at
+          FROM latest WHERE c.id = latest.conversation_id
         )
         SELECT msg.* FROM msg`)
-      return rows[0] ? messageFromRaw(rows[0]) : null
+      return rows.map(messageFromRaw)
     },
 
     /**

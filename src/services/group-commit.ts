@@ -1,0 +1,81 @@
+import type { Deps } from './deps.js'
+
+// Group commit: requests that arrive while a batch is in the database wait and go together in the
+// next one. Each caller still gets its own answer only after the statement holding its item has
+// finished (committed), but fifty concurrent requests cost one round trip and one commit instead of
+// fifty. Under no load a batch holds one item and nothing waits.
+
+export interface GroupCommitOptions<In, Out> {
+  /** Runs one batch; answers in the same order as `items`. */
+  run: (items: In[]) => Promise<Out[]>
+  /** How much of a batch an item takes (default 1). */
+  weight?: (item: In) => number
+  /** Largest batch, in weight. */
+  maxWeight: number
+  /** Batches in the database at once (default 1). A second one overlaps the round trip of the first. */
+  concurrency?: number
+}
+
+interface Waiting<In, Out> {
+  item: In
+  weight: number
+  resolve: (out: Out) => void
+  reject: (err: unknown) => void
+}
+
+export type GroupCommit<In, Out> = (item: In) => Promise<Out>
+
+export function groupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): GroupCommit<In, Out> {
+  const waiting: Array<Waiting<In, Out>> = []
+  const concurrency = opts.concurrency ?? 1
+  let running = 0
+
+  const take = (): Array<Waiting<In, Out>> => {
+    let n = 0
+    let weight = 0
+    while (n < waiting.length && (n === 0 || weight + waiting[n].weight <= opts.maxWeight)) weight += waiting[n++].weight
+    return waiting.splice(0, n)
+  }
+
+  const settle = async (batch: Array<Waiting<In, Out>>): Promise<void> => {
+    try {
+      const out = await opts.run(batch.map((w) => w.item))
+      batch.forEach((w, i) => w.resolve(out[i]))
+    } catch (err) {
+      if (batch.length === 1) return batch[0].reject(err)
+      // One bad item must not fail the others: take them one at a time.
+      for (const w of batch) {
+        try {
+          w.resolve((await opts.run([w.item]))[0])
+        } catch (e) {
+          w.reject(e)
+        }
+      }
+    }
+  }
+
+  const drain = async (): Promise<void> => {
+    running++
+    try {
+      while (waiting.length) await settle(take())
+    } finally {
+      running--
+    }
+  }
+
+  return (item: In) =>
+    new Promise<Out>((resolve, reject) => {
+      waiting.push({ item, weight: opts.weight?.(item) ?? 1, resolve, reject })
+      if (running < concurrency) void drain()
+    })
+}
+
+/** One group-commit queue per store (tests run many apps in one process, each with its own store). */
+export function perStore<In, Out>(make: (deps: Deps) => GroupCommit<In, Out>): (deps: Deps) => GroupCommit<In, Out> {
+  const queues = new WeakMap<object, GroupCommit<In, Out>>()
+  return (deps) => {
+    let q = queues.get(deps.store)
+    if (!q) queues.set(deps.store, (q = make(deps)))
+    return q
+  }
+}
