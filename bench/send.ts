@@ -1,7 +1,6 @@
 import autocannon from 'autocannon'
 import pg from 'pg'
-import { startEmulator } from '../src/emulator/server.js'
-import { benchDatabase, cli, connectLine, cpuSeconds, percentile, peakRssMiB, startServerProcess } from './lib.js'
+import { benchDatabase, cli, connectLine, cpuSeconds, percentile, peakRssMiB, startEmulatorProcess, startServerProcess } from './lib.js'
 
 // Sends through the API until the emulator's status webhooks say `delivered`.
 //
@@ -27,17 +26,15 @@ const LATENCY_SECONDS = Math.max(3, Math.min(10, Math.round(SECONDS / 6)))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (s: string) => console.log(`bench:send ${s}`)
 
-const emu = await startEmulator({
-  port: 0,
-  config: {
-    status_delays_ms: { sent: 20, delivered: 40, read: 60 },
-    auto_read: false,
-    webhook_batch_ms: 50,
-    webhook_batch_max: 500,
-    webhook_retry_base_ms: 200,
-    webhook_max_attempts: 10,
-    default_throughput_mps: CAP,
-  },
+// The emulator runs in its own process, as Meta would be on its own machines.
+const emu = await startEmulatorProcess({
+  status_delays_ms: { sent: 20, delivered: 40, read: 60 },
+  auto_read: false,
+  webhook_batch_ms: 50,
+  webhook_batch_max: 500,
+  webhook_retry_base_ms: 200,
+  webhook_max_attempts: 10,
+  default_throughput_mps: CAP,
 })
 const db = await benchDatabase(KIND)
 const env: Record<string, string> = { ...db.env, DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '40', SWITCHBOARD_RATE_LIMIT: '1000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }
@@ -90,16 +87,17 @@ try {
   // ---- Phase 1: throughput
   const total = CAP * SECONDS
   const base = (await stats()).accepted_sends
-  const samples: Array<{ at: number; accepted: number; recent: number }> = []
+  const samples: Array<{ at: number; accepted: number; recent: number; refused: number }> = []
   let sampling = true
   const sampler = (async () => {
     while (sampling) {
       const s = await stats()
-      samples.push({ at: Date.now(), accepted: s.accepted_sends - base, recent: s.per_number[phoneNumberId]?.recent_per_second ?? 0 })
+      samples.push({ at: Date.now(), accepted: s.accepted_sends - base, recent: s.per_number[phoneNumberId]?.recent_per_second ?? 0, refused: s.rejected_sends['130429'] ?? 0 })
       await sleep(100)
     }
   })()
   const cpu0 = cpuSeconds(server.pid)
+  const emuCpu0 = cpuSeconds(emu.pid)
   const benchCpu0 = process.cpuUsage()
   let next = 0
   let refused = 0
@@ -131,7 +129,7 @@ try {
   const acceptedPerS = (total - refused) / acceptSeconds
   const bc = process.cpuUsage(benchCpu0)
   log(`accepted ${total - refused} in ${acceptSeconds.toFixed(1)} s: ${Math.round(acceptedPerS)}/s (${refused} refused); ` +
-    `CPU meanwhile: server ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s, load generator + emulator ${((bc.user + bc.system) / 1e6).toFixed(1)} s`)
+    `CPU meanwhile: server ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s, load generator ${((bc.user + bc.system) / 1e6).toFixed(1)} s, emulator ${(cpuSeconds(emu.pid) - emuCpu0).toFixed(1)} s`)
   while ((await stats()).accepted_sends - base < total - refused) await sleep(100)
   sampling = false
   await sampler
@@ -143,6 +141,21 @@ try {
   const pctOfCap = (100 * dispatchedPerS) / CAP
   const middle = samples.filter((s) => s.at > first.at + 10_000 && s.at < last.at - 1_000).map((s) => s.recent)
   const steadyPct = middle.length ? (100 * middle.reduce((a, b) => a + b, 0)) / middle.length / CAP : pctOfCap
+  if (process.env.BENCH_TRACE) {
+    // Sends per second as the emulator counted them, over the busy window.
+    const line: string[] = []
+    for (let t = first.at; t < last.at; t += 1000) {
+      const a = samples.find((x) => x.at >= t)
+      const b = samples.find((x) => x.at >= t + 1000) ?? samples[samples.length - 1]
+      if (a) line.push(`${Math.round(((b.accepted - a.accepted) * 1000) / Math.max(1, b.at - a.at))}/${b.refused - a.refused}`)
+    }
+    log(`trace, sends/s and 130429s each second: ${line.join(' ')}`)
+    const ob = (await (await fetch(`${emu.url}/_emulator/outbox?limit=5000`)).json()) as { data: Array<{ wa_id: string }> }
+    const tail = ob.data.slice(-400)
+    const per = new Map<string, number>()
+    for (const e of tail) per.set(e.wa_id, (per.get(e.wa_id) ?? 0) + 1)
+    log(`trace, the last 400 sends went to ${per.size} customers; most: ${[...per.values()].sort((a, b) => b - a).slice(0, 10).join(' ')}`)
+  }
   const s1 = await stats()
   const rejected130429 = s1.rejected_sends['130429'] ?? 0
   log(`dispatched ${last.accepted} in ${busySeconds.toFixed(1)} s: ${dispatchedPerS.toFixed(1)}/s = ${pctOfCap.toFixed(1)}% of the ${CAP}/s cap ` +
@@ -219,6 +232,6 @@ try {
 } finally {
   await pgClient?.end()
   await server.stop()
-  await emu.close()
+  await emu.stop()
   await db.drop()
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { registerGauge } from '../api/plugins/metrics.js'
+import { SendMeter } from '../domain/send-meter.js'
 import type { NumberCredentials } from '../providers/index.js'
 import type { Deps } from '../services/deps.js'
 import { claimSends, credentialsForDispatch, recordOutcomes, sendClaimed, type ClaimedSend, type SendOutcome } from '../services/dispatch.js'
@@ -30,8 +31,14 @@ export interface DispatcherOptions {
   /** How far ahead pacing slots are reserved per claim. */
   lookaheadMs?: number
   maxBatch?: number
-  /** Pace at this fraction of throughput_mps: headroom for network jitter against the provider's own meter. */
+  /** Claim pacing slots (shared by all processes) at this fraction of throughput_mps. */
   rateFactor?: number
+  /**
+   * Let at most this fraction of throughput_mps through in any one second (this process's mirror of the
+   * provider's meter): headroom for jitter between our clock and the provider's. Below rateFactor, so
+   * the meter, which never loses time to a late timer or a slow claim, is what sets the pace.
+   */
+  meterFactor?: number
   /** Sends scheduled or running in this process, all numbers together. */
   maxInFlight?: number
   /** How long outcomes wait to be written together. */
@@ -53,9 +60,10 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
     owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     pollMs: options.pollMs ?? 1_000,
     leaseMs: options.leaseMs ?? 20_000,
-    lookaheadMs: options.lookaheadMs ?? 50,
-    maxBatch: options.maxBatch ?? 200,
-    rateFactor: options.rateFactor ?? 0.99,
+    lookaheadMs: options.lookaheadMs ?? 200,
+    maxBatch: options.maxBatch ?? 500,
+    rateFactor: options.rateFactor ?? 1,
+    meterFactor: options.meterFactor ?? 0.99,
     maxInFlight: options.maxInFlight ?? 1_000,
     flushMs: options.flushMs ?? 5,
   }
@@ -81,6 +89,8 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
     private flushTimer: NodeJS.Timeout | null = null
     private flushRunning = false
     private flushing: Promise<void> = Promise.resolve()
+    private meter: SendMeter | null = null
+    private meterTurn: Promise<void> = Promise.resolve()
     readonly done: Promise<void>
 
     constructor(readonly numberId: string) {
@@ -161,7 +171,10 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       const creds = this.creds
       let outcome: SendOutcome
       if (!number || !creds) outcome = { kind: 'retry', messageId: s.message.id, delayMs: 1000, error: { code: 'number_missing' } }
-      else outcome = await sendClaimed(deps, number, creds, s)
+      else {
+        await this.meterTurnFor(number)
+        outcome = await sendClaimed(deps, number, creds, s)
+      }
       this.running--
       if (outcome.kind === 'accepted') counters.accepted++
       else if (outcome.kind === 'failed') {
@@ -172,6 +185,19 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       else counters.retried++
       this.outcomes.push(outcome)
       this.scheduleFlush()
+    }
+
+    /** Waits, in claim order, until one more send fits the provider's one-second meter (see SendMeter). */
+    private meterTurnFor(number: NumberRow): Promise<void> {
+      const limit = Math.max(1, Math.floor(number.throughputMps * o.meterFactor))
+      if (this.meter?.limit !== limit) this.meter = new SendMeter(limit)
+      const meter = this.meter
+      const turn = this.meterTurn.then(async () => {
+        for (let wait = meter.delayAt(performance.now()); wait > 0; wait = meter.delayAt(performance.now())) await sleep(wait)
+        meter.record(performance.now())
+      })
+      this.meterTurn = turn
+      return turn
     }
 
     /**

@@ -18,7 +18,7 @@ const RATE = 'provider_rate_limited'
 /** One row per Meta code we act on. Anything else is kept verbatim as `provider_error`. */
 export const META_ERROR_TABLE: Readonly<Record<number, Rule>> = {
   131047: { code: 'window_closed', retryable: false, say: 'The 24-hour customer service window is closed; send an approved template instead.' },
-  130429: { code: RATE, retryable: true, retryAfterMs: 5_000, say: "The number's throughput limit was reached; the send will be retried." },
+  130429: { code: RATE, retryable: true, retryAfterMs: 1_000, say: "The number's throughput limit was reached; the send will be retried." },
   131056: { code: RATE, retryable: true, retryAfterMs: 10_000, say: 'Too many messages to this recipient in a short time; the send will be retried.' },
   131048: { code: RATE, retryable: true, retryAfterMs: 60_000, say: 'Meta is limiting this number for spam signals; sends will be retried more slowly.' },
   4: { code: RATE, retryable: true, retryAfterMs: 60_000, say: "The app's Graph API call limit was reached; the call will be retried." },

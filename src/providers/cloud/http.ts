@@ -1,6 +1,7 @@
 // The one place that talks HTTP to the Graph API. The token travels only in the Authorization header
 // (never in a URL, so it cannot end up in access logs or error messages), the version and base URL come
 // from the number's credentials, and every call has a deadline.
+import { request as undiciRequest } from 'undici'
 import type { NumberCredentials } from '../port.js'
 import { classifyMetaError, failureFromResponse, unavailableError } from './errors.js'
 
@@ -29,19 +30,34 @@ export function graphUrl(creds: NumberCredentials, path: string, query?: Record<
 /** Calls the Graph API and returns its JSON, or throws a classified ProviderError. */
 export async function graphJson(creds: NumberCredentials, call: GraphCall, opts: HttpOptions): Promise<unknown> {
   const headers: Record<string, string> = { authorization: `Bearer ${creds.accessToken}`, accept: 'application/json' }
-  let body: string | FormData | undefined
-  if (call.json !== undefined) {
-    headers['content-type'] = 'application/json'
-    body = JSON.stringify(call.json)
-  } else if (call.form) body = call.form // fetch sets the multipart boundary itself
-  const res = await request(graphUrl(creds, call.path, call.query), { method: call.method, headers, body }, opts)
-  const text = await readText(res.response, res.signal, opts)
-  const parsed = parseJson(text)
-  if (!res.response.ok) {
-    throw classifyMetaError(failureFromResponse(res.response.status, parsed, res.response.headers.get('retry-after')))
+  const url = graphUrl(creds, call.path, call.query)
+  let status: number
+  let text: string
+  let retryAfter: string | null
+  if (call.form) {
+    // Uploads: fetch writes the multipart body and its boundary.
+    const res = await request(url, { method: call.method, headers, body: call.form }, opts)
+    text = await readText(res.response, res.signal, opts)
+    status = res.response.status
+    retryAfter = res.response.headers.get('retry-after')
+  } else {
+    // Sends: undici's request() costs a fraction of fetch's CPU, which matters at a thousand sends a second.
+    if (call.json !== undefined) headers['content-type'] = 'application/json'
+    const body = call.json === undefined ? undefined : JSON.stringify(call.json)
+    try {
+      const res = await undiciRequest(url, { method: call.method, headers, body, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs })
+      status = res.statusCode
+      const ra = res.headers['retry-after']
+      retryAfter = Array.isArray(ra) ? (ra[0] ?? null) : (ra ?? null)
+      text = await res.body.text()
+    } catch (err) {
+      throw toUnavailable(err, null, opts)
+    }
   }
+  const parsed = parseJson(text)
+  if (status < 200 || status > 299) throw classifyMetaError(failureFromResponse(status, parsed, retryAfter))
   if (parsed === undefined) {
-    throw classifyMetaError({ httpStatus: res.response.status, metaCode: null, message: 'The Graph API answered with a body that is not JSON.' })
+    throw classifyMetaError({ httpStatus: status, metaCode: null, message: 'The Graph API answered with a body that is not JSON.' })
   }
   return parsed
 }
@@ -84,11 +100,13 @@ async function readText(res: Response, signal: AbortSignal, opts: HttpOptions): 
   }
 }
 
-function toUnavailable(err: unknown, signal: AbortSignal, opts: HttpOptions): Error {
-  if (signal.aborted) return unavailableError('timeout', 'deadline exceeded', opts.timeoutMs)
-  // undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`; URLs are not included, so no token leaks.
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+
+function toUnavailable(err: unknown, signal: AbortSignal | null, opts: HttpOptions): Error {
+  // fetch hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`; URLs are not included, so no token leaks.
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err
   const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : null
+  if (signal?.aborted || (code !== null && TIMEOUT_CODES.has(code))) return unavailableError('timeout', 'deadline exceeded', opts.timeoutMs)
   return unavailableError('network', code ?? (cause instanceof Error ? cause.message : 'unknown network error'))
 }
 
