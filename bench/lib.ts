@@ -185,7 +185,6 @@ export async function startEmulatorProcess(config: Record<string, unknown>): Pro
     env: { ...process.env, EMULATOR_PORT: String(port), EMULATOR_STATE_FILE: '' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
-  if (process.env.BENCH_EMULATOR_NICE) spawn('renice', ['-n', process.env.BENCH_EMULATOR_NICE, '-p', String(child.pid)], { stdio: 'ignore' })
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
   for (;;) {

@@ -35,8 +35,7 @@ export interface DispatcherOptions {
   rateFactor?: number
   /**
    * Let at most this fraction of throughput_mps through in any one second (this process's mirror of the
-   * provider's meter): headroom for jitter between our clock and the provider's. Below rateFactor, so
-   * the meter, which never loses time to a late timer or a slow claim, is what sets the pace.
+   * provider's meter): sends that late timers bunched together are spread out again before they leave.
    */
   meterFactor?: number
   /** Sends scheduled or running in this process, all numbers together. */
@@ -62,8 +61,8 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
     leaseMs: options.leaseMs ?? 20_000,
     lookaheadMs: options.lookaheadMs ?? 200,
     maxBatch: options.maxBatch ?? 500,
-    rateFactor: options.rateFactor ?? 1,
-    meterFactor: options.meterFactor ?? 0.99,
+    rateFactor: options.rateFactor ?? 0.99,
+    meterFactor: options.meterFactor ?? 0.995,
     maxInFlight: options.maxInFlight ?? 1_000,
     flushMs: options.flushMs ?? 5,
   }
