@@ -108,37 +108,49 @@ cu AS (
 ),
 cc AS (SELECT * FROM cp UNION ALL SELECT * FROM cu),
 km AS (SELECT k.*, cc.id AS contact_id FROM k JOIN cc ON cc.business_id = k.business_id AND cc.ckey = k.ckey),
+-- Joins between these CTEs would be planned as nested loops (Postgres guesses a CTE holds a row or
+-- two), which is quadratic in the batch: a thousand messages took a second. So each CTE that others
+-- look things up in is folded into one jsonb object, and rows find their entry by key (a binary search).
 pairs AS (
   SELECT DISTINCT ON (km.number_id, km.contact_id)
     km.number_id, km.contact_id, km.business_id, COALESCE(ex.id, km.conv_new_id) AS conv_id, ex.id IS NULL AS is_new
   FROM km LEFT JOIN conversations ex ON ex.number_id = km.number_id AND ex.contact_id = km.contact_id
   ORDER BY km.number_id, km.contact_id
 ),
+pair_map AS MATERIALIZED (SELECT COALESCE(jsonb_object_agg(number_id::text || contact_id::text, conv_id), '{}'::jsonb) AS m FROM pairs),
 mi AS (
   INSERT INTO messages (id, business_id, conversation_id, number_id, direction, message_type, text, payload,
     reply_to_wamid, reply_to_message_id, reactions, delivery_status, provider_message_id, author_type, author_id,
     provider_timestamp, created_at)
-  SELECT km.id, km.business_id, p.conv_id, km.number_id, 'inbound', km.type, km.text, km.payload,
+  SELECT km.id, km.business_id, (pm.m ->> (km.number_id::text || km.contact_id::text))::uuid, km.number_id, 'inbound', km.type, km.text, km.payload,
     km.reply_to_wamid, t.id, '[]'::jsonb, 'received', km.wamid, 'customer', km.contact_id::text,
     km.ts, ${at}::timestamptz
   FROM km
-  JOIN pairs p ON p.number_id = km.number_id AND p.contact_id = km.contact_id
+  CROSS JOIN pair_map pm
   LEFT JOIN messages t ON km.reply_to_wamid IS NOT NULL AND t.number_id = km.number_id AND t.provider_message_id = km.reply_to_wamid
   ON CONFLICT (number_id, provider_message_id) DO NOTHING
   RETURNING id, conversation_id, provider_timestamp
 ),
-agg AS (
-  SELECT mi.conversation_id, count(*)::int AS n, max(mi.provider_timestamp) AS last_at,
-    (array_agg(km.preview ORDER BY mi.provider_timestamp DESC, mi.id DESC))[1] AS preview
-  FROM mi JOIN km ON km.id = mi.id GROUP BY mi.conversation_id
+new_map AS MATERIALIZED (SELECT COALESCE(jsonb_object_agg(id::text, true), '{}'::jsonb) AS m FROM mi),
+fresh AS MATERIALIZED (SELECT km.* FROM km CROSS JOIN new_map nm WHERE nm.m ? km.id::text),
+agg AS MATERIALIZED (
+  SELECT (pm.m ->> (f.number_id::text || f.contact_id::text))::uuid AS conversation_id, count(*)::int AS n, max(f.ts) AS last_at,
+    (array_agg(f.preview ORDER BY f.ts DESC, f.id DESC))[1] AS preview
+  FROM fresh f CROSS JOIN pair_map pm GROUP BY 1
+),
+agg_map AS MATERIALIZED (SELECT COALESCE(jsonb_object_agg(conversation_id::text, jsonb_build_object('n', n, 'last_at', last_at, 'preview', preview)), '{}'::jsonb) AS m FROM agg),
+pa AS (
+  SELECT p.*, (am.m -> p.conv_id::text ->> 'n')::int AS n, (am.m -> p.conv_id::text ->> 'last_at')::timestamptz AS last_at,
+    am.m -> p.conv_id::text ->> 'preview' AS preview
+  FROM pairs p CROSS JOIN agg_map am
 ),
 cv AS (
   INSERT INTO conversations AS c (id, business_id, number_id, contact_id, status, mode, unread_count, last_message_at,
     last_message_preview, last_message_direction, last_inbound_at, created_at, updated_at)
-  SELECT p.conv_id, p.business_id, p.number_id, p.contact_id, 'open', 'human', COALESCE(a.n, 0), a.last_at,
-    a.preview, CASE WHEN a.n IS NULL THEN NULL ELSE 'inbound' END, a.last_at, ${at}::timestamptz, ${at}::timestamptz
-  FROM pairs p LEFT JOIN agg a ON a.conversation_id = p.conv_id
-  WHERE a.n IS NOT NULL OR p.is_new
+  SELECT pa.conv_id, pa.business_id, pa.number_id, pa.contact_id, 'open', 'human', COALESCE(pa.n, 0), pa.last_at,
+    pa.preview, CASE WHEN pa.n IS NULL THEN NULL ELSE 'inbound' END, pa.last_at, ${at}::timestamptz, ${at}::timestamptz
+  FROM pa
+  WHERE pa.n IS NOT NULL OR pa.is_new
   ON CONFLICT (number_id, contact_id) DO UPDATE SET
     unread_count = c.unread_count + EXCLUDED.unread_count,
     -- WhatsApp's timestamps, and never backwards: Meta retries late webhooks for days.
@@ -155,9 +167,9 @@ cv AS (
 ),
 md AS (
   INSERT INTO media (id, business_id, number_id, origin, provider_media_id, mime_type, sha256, filename, created_at)
-  SELECT km.media_id, km.business_id, km.number_id, 'inbound', km.media_provider_id,
-    COALESCE(km.media_mime, 'application/octet-stream'), km.media_sha256, km.media_filename, ${at}::timestamptz
-  FROM mi JOIN km ON km.id = mi.id WHERE km.media_id IS NOT NULL
+  SELECT f.media_id, f.business_id, f.number_id, 'inbound', f.media_provider_id,
+    COALESCE(f.media_mime, 'application/octet-stream'), f.media_sha256, f.media_filename, ${at}::timestamptz
+  FROM fresh f WHERE f.media_id IS NOT NULL
   RETURNING id
 )
 SELECT
