@@ -59,7 +59,9 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
     owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     pollMs: options.pollMs ?? 1_000,
     leaseMs: options.leaseMs ?? 20_000,
-    lookaheadMs: options.lookaheadMs ?? 200,
+    // Claims far enough ahead that a slow claim never leaves the number idle; on PGlite (one connection,
+    // shared with the outcome records) shorter, so fewer sends are in flight when a process dies.
+    lookaheadMs: options.lookaheadMs ?? (deps.store.database.kind === 'pglite' ? 50 : 200),
     maxBatch: options.maxBatch ?? 500,
     rateFactor: options.rateFactor ?? 0.99,
     meterFactor: options.meterFactor ?? 0.995,
@@ -171,7 +173,7 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       let outcome: SendOutcome
       if (!number || !creds) outcome = { kind: 'retry', messageId: s.message.id, delayMs: 1000, error: { code: 'number_missing' } }
       else {
-        await this.meterTurnFor(number)
+        await this.meterTurnFor()
         outcome = await sendClaimed(deps, number, creds, s)
       }
       this.running--
@@ -187,16 +189,23 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
     }
 
     /** Waits, in claim order, until one more send fits the provider's one-second meter (see SendMeter). */
-    private meterTurnFor(number: NumberRow): Promise<void> {
-      const limit = Math.max(1, Math.floor(number.throughputMps * o.meterFactor))
-      if (this.meter?.limit !== limit) this.meter = new SendMeter(limit)
-      const meter = this.meter
+    private meterTurnFor(): Promise<void> {
       const turn = this.meterTurn.then(async () => {
-        for (let wait = meter.delayAt(performance.now()); wait > 0; wait = meter.delayAt(performance.now())) await sleep(wait)
-        meter.record(performance.now())
+        // The meter is looked up at every check, not kept: when throughput_mps changes (the claims
+        // already pace at the new rate), sends waiting behind the old limit must not keep its pace.
+        for (let wait = this.currentMeter().delayAt(performance.now()); wait > 0; wait = this.currentMeter().delayAt(performance.now())) {
+          await sleep(Math.min(wait, 100))
+        }
+        this.currentMeter().record(performance.now())
       })
       this.meterTurn = turn
       return turn
+    }
+
+    private currentMeter(): SendMeter {
+      const limit = Math.max(1, Math.floor((this.number?.throughputMps ?? 1) * o.meterFactor))
+      if (this.meter?.limit !== limit) this.meter = new SendMeter(limit)
+      return this.meter
     }
 
     /**
