@@ -24,11 +24,7 @@ const emu = await startEmulatorProcess({
   template_review_ms: 50,
   default_throughput_mps: CAP,
 })
-interface EmuStats {
-  accepted_sends: number
-  rejected_sends: Record<string, number>
-  per_number: Record<string, { last_seconds: Array<{ second: number; count: number }> }>
-}
+
 const db = await benchDatabase(KIND)
 const env: Record<string, string> = { ...db.env, SWITCHBOARD_RATE_LIMIT: '1000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }
 const init = JSON.parse(await cli(['init', '--business', 'Bench', '--json'], env)) as { api_key: string }
@@ -71,7 +67,7 @@ try {
   if (created.status !== 201) throw new Error(`broadcast: ${JSON.stringify(created.body)}`)
   const id = created.body.data.id as string
   const cpu0 = cpuSeconds(server.pid)
-  const acceptedBefore = ((await (await fetch(`${emu.url}/_emulator/stats`)).json()) as { accepted_sends: number }).accepted_sends
+  const acceptedBefore = (await emu.stats()).accepted_sends
   const t0 = performance.now()
   const started = await api('POST', `/v1/broadcasts/${id}/start`)
   if (started.status !== 200) throw new Error(`start: ${JSON.stringify(started.body)}`)
@@ -82,7 +78,7 @@ try {
   const perSecond = new Map<number, number>()
   for (;;) {
     await sleep(1000)
-    const s = (await (await fetch(`${emu.url}/_emulator/stats`)).json()) as EmuStats
+    const s = await emu.stats()
     for (const x of s.per_number[phoneNumberId]?.last_seconds ?? []) if (x.count > 0) perSecond.set(x.second, x.count)
     const sent = s.accepted_sends - acceptedBefore
     if (sent !== last && Math.floor(sent / 10_000) !== Math.floor(last / 10_000)) log(`${KIND}: ${sent} handed over after ${((performance.now() - t0) / 1000).toFixed(0)} s`)
@@ -95,7 +91,7 @@ try {
   // Share of the cap while sending, from the emulator's per-second counts: the mean of the whole seconds
   // between the first and the last (both partial, so left out).
   await sleep(1100)
-  const tailStats = (await (await fetch(`${emu.url}/_emulator/stats`)).json()) as EmuStats
+  const tailStats = await emu.stats()
   for (const x of tailStats.per_number[phoneNumberId]?.last_seconds ?? []) if (x.count > 0) perSecond.set(x.second, x.count)
   const times = [...perSecond.values()].reduce((a, b) => a + b, 0)
   const seconds = [...perSecond.keys()].sort((a, b) => a - b)
@@ -104,7 +100,7 @@ try {
   const rate = full.length ? full.reduce((a, b) => a + b, 0) / full.length : times / Math.max(1, sendingS)
   const pct = (100 * rate) / CAP
   if (process.env.BENCH_TRACE) log(`trace, sends each second: ${seconds.map((x) => perSecond.get(x)).join(' ')}`)
-  const stats = (await (await fetch(`${emu.url}/_emulator/stats`)).json()) as { accepted_sends: number; rejected_sends: Record<string, number> }
+  const stats = await emu.stats()
   let final = (await api('GET', `/v1/broadcasts/${id}`)).body.data
   for (let i = 0; i < 30 && final.status !== 'completed'; i++) {
     await sleep(1000)

@@ -85,13 +85,17 @@ export async function startServerProcess(env: Record<string, string>, port: numb
     url,
     pid: child.pid as number,
     child,
-    stop: () =>
-      new Promise<void>((res) => {
-        if (child.exitCode !== null) return res()
-        child.once('exit', () => res())
-        child.kill('SIGTERM')
-      }),
+    stop: () => stopChild(child),
   }
+}
+
+/** SIGTERM, and resolves once the process has exited. */
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((res) => {
+    if (child.exitCode !== null) return res()
+    child.once('exit', () => res())
+    child.kill('SIGTERM')
+  })
 }
 
 /** Peak resident set size of a process (VmHWM), in MiB. */
@@ -168,9 +172,18 @@ export async function connectLine(
   return { numberId: body.data.id, phoneNumberId, wabaId, displayPhone: opts.displayPhone }
 }
 
+/** What GET /_emulator/stats answers (the parts the benchmarks read). */
+export interface EmulatorStats {
+  accepted_sends: number
+  rejected_sends: Record<string, number>
+  per_number: Record<string, { recent_per_second: number; last_seconds: Array<{ second: number; count: number }> }>
+  webhook_queue: { in_flight: number; retries_scheduled: number; batched: number }
+}
+
 export interface EmulatorProcess {
   url: string
   pid: number
+  stats(): Promise<EmulatorStats>
   customerSends(phone: string, body: Record<string, unknown>): Promise<unknown>
   stop(): Promise<void>
 }
@@ -202,6 +215,7 @@ export async function startEmulatorProcess(config: Record<string, unknown>): Pro
   return {
     url,
     pid: child.pid as number,
+    stats: async () => (await fetch(`${url}/_emulator/stats`)).json() as Promise<EmulatorStats>,
     async customerSends(phone, body) {
       const res = await fetch(`${url}/_emulator/customers/${encodeURIComponent(phone)}/messages`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
@@ -209,11 +223,6 @@ export async function startEmulatorProcess(config: Record<string, unknown>): Pro
       if (!res.ok) throw new Error(`customer message refused: ${res.status} ${await res.text()}`)
       return res.json()
     },
-    stop: () =>
-      new Promise<void>((res) => {
-        if (child.exitCode !== null) return res()
-        child.once('exit', () => res())
-        child.kill('SIGTERM')
-      }),
+    stop: () => stopChild(child),
   }
 }

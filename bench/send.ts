@@ -51,10 +51,6 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: res.status, body: await res.json().catch(() => null) }
 }
 
-async function stats(): Promise<{ accepted_sends: number; rejected_sends: Record<string, number>; per_number: Record<string, { recent_per_second: number }>; webhook_queue: number }> {
-  return (await fetch(`${emu.url}/_emulator/stats`)).json() as never
-}
-
 async function deliveredAmong(ids: string[]): Promise<string[]> {
   if (!pgClient || ids.length === 0) return []
   const r = await pgClient.query<{ id: string }>(`SELECT id FROM messages WHERE id = ANY($1::uuid[]) AND delivery_status IN ('delivered', 'read')`, [ids])
@@ -86,12 +82,12 @@ try {
 
   // ---- Phase 1: throughput
   const total = CAP * SECONDS
-  const base = (await stats()).accepted_sends
+  const base = (await emu.stats()).accepted_sends
   const samples: Array<{ at: number; accepted: number; recent: number; refused: number }> = []
   let sampling = true
   const sampler = (async () => {
     while (sampling) {
-      const s = await stats()
+      const s = await emu.stats()
       samples.push({ at: Date.now(), accepted: s.accepted_sends - base, recent: s.per_number[phoneNumberId]?.recent_per_second ?? 0, refused: s.rejected_sends['130429'] ?? 0 })
       await sleep(100)
     }
@@ -130,7 +126,7 @@ try {
   const bc = process.cpuUsage(benchCpu0)
   log(`accepted ${total - refused} in ${acceptSeconds.toFixed(1)} s: ${Math.round(acceptedPerS)}/s (${refused} refused); ` +
     `CPU meanwhile: server ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s, load generator ${((bc.user + bc.system) / 1e6).toFixed(1)} s, emulator ${(cpuSeconds(emu.pid) - emuCpu0).toFixed(1)} s`)
-  while ((await stats()).accepted_sends - base < total - refused) await sleep(100)
+  while ((await emu.stats()).accepted_sends - base < total - refused) await sleep(100)
   sampling = false
   await sampler
   const first = samples.find((s) => s.accepted > 0) ?? samples[0]
@@ -156,7 +152,7 @@ try {
     for (const e of tail) per.set(e.wa_id, (per.get(e.wa_id) ?? 0) + 1)
     log(`trace, the last 400 sends went to ${per.size} customers; most: ${[...per.values()].sort((a, b) => b - a).slice(0, 10).join(' ')}`)
   }
-  const s1 = await stats()
+  const s1 = await emu.stats()
   const rejected130429 = s1.rejected_sends['130429'] ?? 0
   log(`dispatched ${last.accepted} in ${busySeconds.toFixed(1)} s: ${dispatchedPerS.toFixed(1)}/s = ${pctOfCap.toFixed(1)}% of the ${CAP}/s cap ` +
     `(emulator's 10-s rate in steady state: ${steadyPct.toFixed(1)}%); 130429 refusals: ${rejected130429}; server CPU ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s`)
@@ -171,7 +167,11 @@ try {
       await sleep(250)
     }
   } else {
-    while ((await stats()).webhook_queue > 0) await sleep(250)
+    for (;;) {
+      const q = (await emu.stats()).webhook_queue
+      if (q.in_flight + q.retries_scheduled + q.batched === 0) break
+      await sleep(250)
+    }
   }
   log(`all statuses back ${((Date.now() - deliverStart) / 1000).toFixed(1)} s after the last send`)
 

@@ -193,7 +193,9 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       const turn = this.meterTurn.then(async () => {
         // The meter is looked up at every check, not kept: when throughput_mps changes (the claims
         // already pace at the new rate), sends waiting behind the old limit must not keep its pace.
-        for (let wait = this.currentMeter().delayAt(performance.now()); wait > 0; wait = this.currentMeter().delayAt(performance.now())) {
+        for (;;) {
+          const wait = this.currentMeter().delayAt(performance.now())
+          if (wait <= 0) break
           await sleep(Math.min(wait, 100))
         }
         this.currentMeter().record(performance.now())

@@ -5,7 +5,7 @@ import type { Principal } from '../domain/principal.js'
 import type { ConversationFilter, ConversationPatch, ConversationWithCustomer } from '../store/conversations.js'
 import type { MessageRow } from '../store/messages.js'
 import type { Deps } from './deps.js'
-import { groupCommit, perStore } from './group-commit.js'
+import { answersByKey, groupCommit, perStore } from './group-commit.js'
 import { assertMemberOfBusiness } from './members.js'
 import { credentialsFor } from './numbers.js'
 import { decideWindow, type WindowDecision } from './window.js'
@@ -49,10 +49,7 @@ const notFound = (id: string) =>
 const lookups = perStore((deps) =>
   groupCommit<string, ConversationWithCustomer | null>({
     maxWeight: 500,
-    run: async (ids) => {
-      const found = new Map((await deps.store.conversations.getMany([...new Set(ids)])).map((c) => [c.id, c]))
-      return ids.map((id) => found.get(id) ?? null)
-    },
+    run: async (ids) => answersByKey(ids, await deps.store.conversations.getMany([...new Set(ids)]), (id) => id, (c) => c.id),
   }),
 )
 

@@ -70,6 +70,12 @@ export function groupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): GroupCo
     })
 }
 
+/** Answers for a batch from the rows a statement returned: the row with each item's key, or null. */
+export function answersByKey<In, Row>(items: In[], rows: Row[], keyOfItem: (item: In) => string, keyOfRow: (row: Row) => string): Array<Row | null> {
+  const byKey = new Map(rows.map((r) => [keyOfRow(r), r]))
+  return items.map((i) => byKey.get(keyOfItem(i)) ?? null)
+}
+
 /** One group-commit queue per store (tests run many apps in one process, each with its own store). */
 export function perStore<In, Out>(make: (deps: Deps) => GroupCommit<In, Out>): (deps: Deps) => GroupCommit<In, Out> {
   const queues = new WeakMap<object, GroupCommit<In, Out>>()

@@ -3,13 +3,13 @@ import { isUuid, newId } from '../domain/ids.js'
 import { checkContent, previewOf, type OutboundContent } from '../domain/outbound.js'
 import type { Principal } from '../domain/principal.js'
 import type { TemplateComponent } from '../providers/index.js'
-import { OUTBOX_CHANNEL, type MessageRow } from '../store/messages.js'
+import { OUTBOX_CHANNEL, type MessageRow, type QueuedMessage } from '../store/messages.js'
 import { assertNotOptedOut, findOrCreateContactByPhone, phoneOrThrow } from './contacts.js'
 import { getConversation } from './conversations.js'
 import type { Deps } from './deps.js'
 import { resolveSendingNumber } from './numbers.js'
 import { assertSenderMayMessage } from './senders.js'
-import { groupCommit, perStore } from './group-commit.js'
+import { answersByKey, groupCommit, perStore } from './group-commit.js'
 import { notifyLive } from './live.js'
 import { approvedTemplateFor, fillTemplate } from './templates.js'
 import { assertFreeFormAllowed } from './window.js'
@@ -61,21 +61,16 @@ function wakeDispatchers(deps: Deps, numberId: string): void {
   }, 2)
 }
 
-type Queued = Parameters<Deps['store']['messages']['enqueue']>[0][number]
-
 // Accepted sends are group-committed (see group-commit.ts): a burst of sends is one INSERT statement,
 // each request still answered only after the statement holding its message has committed.
 const enqueueQueue = perStore((deps) =>
-  groupCommit<Queued, MessageRow | null>({
+  groupCommit<QueuedMessage, MessageRow | null>({
     maxWeight: 200,
-    run: async (rows) => {
-      const stored = new Map((await deps.store.messages.enqueue(rows)).map((m) => [m.id, m]))
-      return rows.map((r) => stored.get(r.id) ?? null)
-    },
+    run: async (rows) => answersByKey(rows, await deps.store.messages.enqueue(rows), (r) => r.id, (m) => m.id),
   }),
 )
 
-async function enqueueOrReplay(deps: Deps, row: Queued): Promise<MessageRow> {
+async function enqueueOrReplay(deps: Deps, row: QueuedMessage): Promise<MessageRow> {
   const m = await enqueueQueue(deps)(row)
   if (m) {
     wakeDispatchers(deps, m.numberId)

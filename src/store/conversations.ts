@@ -98,15 +98,6 @@ function afterKey(k: ActivityKey | undefined, order: 'newest' | 'oldest'): SQL |
 
 export function conversationsRepo(h: Handle) {
   return {
-    async get(businessId: string, id: string): Promise<ConversationWithCustomer | null> {
-      const [r] = await h.db
-        .select(columns)
-        .from(conversations)
-        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-        .where(and(eq(conversations.businessId, businessId), eq(conversations.id, id)))
-      return r ? flatten(r) : null
-    },
-
     /** Several at once (sends look their conversations up in batches); ids not found are absent. */
     async getMany(ids: string[]): Promise<ConversationWithCustomer[]> {
       if (ids.length === 0) return []
