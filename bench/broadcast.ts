@@ -1,4 +1,4 @@
-import { benchDatabase, cli, connectLine, cpuSeconds, peakRssMiB, startEmulatorProcess, startServerProcess } from './lib.js'
+import { benchDatabase, benchEmulatorConfig, cli, connectLine, cpuSeconds, peakRssMiB, startEmulatorProcess, startServerProcess } from './lib.js'
 
 // A broadcast to RECIPIENTS contacts on one number whose emulator cap is CAP messages/s (the number's
 // throughput_mps is CAP too). Prints the wall time from start to the last message handed over, the
@@ -14,16 +14,7 @@ const log = (s: string) => console.log(`bench:broadcast ${s}`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 // The emulator runs in its own process, as Meta would be on its own machines.
-const emu = await startEmulatorProcess({
-  status_delays_ms: { sent: 20, delivered: 40, read: 60 },
-  auto_read: false,
-  webhook_batch_ms: 100,
-  webhook_batch_max: 1000,
-  webhook_retry_base_ms: 200,
-  webhook_max_attempts: 10,
-  template_review_ms: 50,
-  default_throughput_mps: CAP,
-})
+const emu = await startEmulatorProcess(benchEmulatorConfig(CAP, 100, { template_review_ms: 50 }))
 
 const db = await benchDatabase(KIND)
 const env: Record<string, string> = { ...db.env, SWITCHBOARD_RATE_LIMIT: '1000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }

@@ -189,6 +189,24 @@ export interface EmulatorProcess {
 }
 
 /**
+ * The emulator as the send and broadcast benches want it: statuses a few tens of ms after a send, no
+ * read receipts, webhooks batched (`webhookBatchMs`, at most 10× that many statuses a post), a cap of
+ * `capMps` sends a second for every number.
+ */
+export function benchEmulatorConfig(capMps: number, webhookBatchMs: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    status_delays_ms: { sent: 20, delivered: 40, read: 60 },
+    auto_read: false,
+    webhook_batch_ms: webhookBatchMs,
+    webhook_batch_max: webhookBatchMs * 10,
+    webhook_retry_base_ms: 200,
+    webhook_max_attempts: 10,
+    default_throughput_mps: capMps,
+    ...extra,
+  }
+}
+
+/**
  * `switchboard emulator` in its own process, standing where Meta stands: its event loop is not the
  * load generator's, so a busy benchmark client does not delay its answers or skew its rate meter.
  */

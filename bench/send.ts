@@ -1,15 +1,18 @@
 import autocannon from 'autocannon'
 import pg from 'pg'
-import { benchDatabase, cli, connectLine, cpuSeconds, percentile, peakRssMiB, startEmulatorProcess, startServerProcess } from './lib.js'
+import { benchDatabase, benchEmulatorConfig, cli, connectLine, cpuSeconds, percentile, peakRssMiB, startEmulatorProcess, startServerProcess } from './lib.js'
 
 // Sends through the API until the emulator's status webhooks say `delivered`.
 //
 // Phase 1 (throughput): CAP × BENCH_SECONDS text messages, posted as fast as the API takes them
 //   (BENCH_CLIENTS, default 128, autocannon connections over the conversations). accepted/s = how fast the API queued
 //   them. The number's throughput_mps and the emulator's cap are both CAP, so the dispatcher has
-//   BENCH_SECONDS of work: dispatched/s and the % of the cap come from the emulator's own counts over
-//   the time the queue was not empty.
-// Phase 2 (latency): an open-loop load at half the cap for a few seconds; end-to-end latency from the
+//   BENCH_SECONDS of work: dispatched/s and the % of the cap come from the emulator's own counts. The
+//   % of the cap is taken over the time the number had a backlog: from when the queue first held half a
+//   second of work (the API warms up, so the first second or two the dispatcher waits for messages to
+//   send, not for the cap) to the last send. The rate over the whole run, from the first send, is
+//   printed next to it.
+// Phase 2 (latency): an open-loop load at half the cap (or half the accepted rate, if lower) for a few seconds; end-to-end latency from the
 //   POST to the first time the message is seen `delivered` in the database (polled every 25 ms).
 //
 // BENCH_DB=postgres (default) or pglite; BENCH_SECONDS (default 60); BENCH_CAP (default 1000);
@@ -27,15 +30,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (s: string) => console.log(`bench:send ${s}`)
 
 // The emulator runs in its own process, as Meta would be on its own machines.
-const emu = await startEmulatorProcess({
-  status_delays_ms: { sent: 20, delivered: 40, read: 60 },
-  auto_read: false,
-  webhook_batch_ms: 50,
-  webhook_batch_max: 500,
-  webhook_retry_base_ms: 200,
-  webhook_max_attempts: 10,
-  default_throughput_mps: CAP,
-})
+const emu = await startEmulatorProcess(benchEmulatorConfig(CAP, 50))
 const db = await benchDatabase(KIND)
 const env: Record<string, string> = { ...db.env, DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '40', SWITCHBOARD_RATE_LIMIT: '1000000', SWITCHBOARD_EMULATOR: 'off', PUBLIC_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'warn' }
 const init = JSON.parse(await cli(['init', '--business', 'Bench', '--json'], env)) as { api_key: string }
@@ -49,6 +44,14 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   return { status: res.status, body: await res.json().catch(() => null) }
+}
+
+/** Messages in the server's outbox (queued or in flight), from its /metrics gauge. */
+async function outboxQueued(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text()
+  let n = 0
+  for (const m of text.matchAll(/^switchboard_outbox_queued\{[^}]*\} (\d+)/gm)) n += Number(m[1])
+  return n
 }
 
 async function deliveredAmong(ids: string[]): Promise<string[]> {
@@ -83,12 +86,20 @@ try {
   // ---- Phase 1: throughput
   const total = CAP * SECONDS
   const base = (await emu.stats()).accepted_sends
-  const samples: Array<{ at: number; accepted: number; recent: number; refused: number }> = []
+  const samples: Array<{ at: number; accepted: number; recent: number; refused: number; queued: number }> = []
   let sampling = true
+  let queued = 0
+  const queueSampler = (async () => {
+    // The server's own gauge (rows in the outbox, in flight included); every 250 ms, as it costs a query.
+    while (sampling) {
+      queued = await outboxQueued()
+      await sleep(250)
+    }
+  })()
   const sampler = (async () => {
     while (sampling) {
       const s = await emu.stats()
-      samples.push({ at: Date.now(), accepted: s.accepted_sends - base, recent: s.per_number[phoneNumberId]?.recent_per_second ?? 0, refused: s.rejected_sends['130429'] ?? 0 })
+      samples.push({ at: Date.now(), accepted: s.accepted_sends - base, recent: s.per_number[phoneNumberId]?.recent_per_second ?? 0, refused: s.rejected_sends['130429'] ?? 0, queued })
       await sleep(100)
     }
   })()
@@ -128,13 +139,16 @@ try {
     `CPU meanwhile: server ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s, load generator ${((bc.user + bc.system) / 1e6).toFixed(1)} s, emulator ${(cpuSeconds(emu.pid) - emuCpu0).toFixed(1)} s`)
   while ((await emu.stats()).accepted_sends - base < total - refused) await sleep(100)
   sampling = false
-  await sampler
+  await Promise.all([sampler, queueSampler])
   const first = samples.find((s) => s.accepted > 0) ?? samples[0]
   const last = samples.find((s) => s.accepted >= total - refused) ?? { at: Date.now(), accepted: total - refused }
-  // Rate over the busy window: from the first sample that saw a send to the one that saw the last.
+  // Rate over the whole run: from the first sample that saw a send to the one that saw the last.
   const busySeconds = (last.at - first.at) / 1000
   const dispatchedPerS = (last.accepted - first.accepted) / busySeconds
-  const pctOfCap = (100 * dispatchedPerS) / CAP
+  const wholePct = (100 * dispatchedPerS) / CAP
+  // Rate while backlogged: from the first sample with half a second of work queued.
+  const backlogged = samples.find((s) => s.queued >= CAP / 2 && s.at < last.at) ?? first
+  const pctOfCap = (100 * (last.accepted - backlogged.accepted)) / ((last.at - backlogged.at) / 1000) / CAP
   const middle = samples.filter((s) => s.at > first.at + 10_000 && s.at < last.at - 1_000).map((s) => s.recent)
   const steadyPct = middle.length ? (100 * middle.reduce((a, b) => a + b, 0)) / middle.length / CAP : pctOfCap
   if (process.env.BENCH_TRACE) {
@@ -143,9 +157,9 @@ try {
     for (let t = first.at; t < last.at; t += 1000) {
       const a = samples.find((x) => x.at >= t)
       const b = samples.find((x) => x.at >= t + 1000) ?? samples[samples.length - 1]
-      if (a) line.push(`${Math.round(((b.accepted - a.accepted) * 1000) / Math.max(1, b.at - a.at))}/${b.refused - a.refused}`)
+      if (a) line.push(`${Math.round(((b.accepted - a.accepted) * 1000) / Math.max(1, b.at - a.at))}/${b.refused - a.refused}/${b.queued}`)
     }
-    log(`trace, sends/s and 130429s each second: ${line.join(' ')}`)
+    log(`trace, each second: sends/s, 130429s, outbox rows at its end: ${line.join(' ')}`)
     const ob = (await (await fetch(`${emu.url}/_emulator/outbox?limit=5000`)).json()) as { data: Array<{ wa_id: string }> }
     const tail = ob.data.slice(-400)
     const per = new Map<string, number>()
@@ -154,8 +168,9 @@ try {
   }
   const s1 = await emu.stats()
   const rejected130429 = s1.rejected_sends['130429'] ?? 0
-  log(`dispatched ${last.accepted} in ${busySeconds.toFixed(1)} s: ${dispatchedPerS.toFixed(1)}/s = ${pctOfCap.toFixed(1)}% of the ${CAP}/s cap ` +
-    `(emulator's 10-s rate in steady state: ${steadyPct.toFixed(1)}%); 130429 refusals: ${rejected130429}; server CPU ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s`)
+  log(`dispatched ${last.accepted} in ${busySeconds.toFixed(1)} s: ${dispatchedPerS.toFixed(1)}/s = ${wholePct.toFixed(1)}% of the ${CAP}/s cap from the first send; ` +
+    `${pctOfCap.toFixed(1)}% over the ${((last.at - backlogged.at) / 1000).toFixed(1)} s with a backlog (from ${((backlogged.at - first.at) / 1000).toFixed(1)} s on); ` +
+    `emulator's 10-s rate in steady state: ${steadyPct.toFixed(1)}%; 130429 refusals: ${rejected130429}; server CPU ${(cpuSeconds(server.pid) - cpu0).toFixed(1)} s`)
 
   // Statuses: wait until every message is delivered (Postgres: counted in the database).
   const deliverStart = Date.now()
@@ -176,7 +191,9 @@ try {
   log(`all statuses back ${((Date.now() - deliverStart) / 1000).toFixed(1)} s after the last send`)
 
   // ---- Phase 2: latency at half the cap
-  const rate = Math.round(CAP / 2)
+  // Half the cap, or half what the API took in phase 1 when that is less (the embedded database): an
+  // open loop beyond what the server can take measures a growing queue, not latency.
+  const rate = Math.max(1, Math.round(Math.min(CAP, acceptedPerS) / 2))
   const sentAt = new Map<string, number>()
   const latencies: number[] = []
   const tickMs = 20
@@ -224,7 +241,7 @@ try {
   const figures = {
     db: KIND, cap_mps: CAP, seconds: SECONDS, conversations: convIds.length,
     accepted_per_s: Math.round(acceptedPerS), dispatched_per_s: Math.round(dispatchedPerS * 10) / 10,
-    percent_of_cap: Math.round(pctOfCap * 10) / 10, steady_percent_of_cap: Math.round(steadyPct * 10) / 10,
+    percent_of_cap: Math.round(pctOfCap * 10) / 10, percent_of_cap_from_first_send: Math.round(wholePct * 10) / 10, steady_percent_of_cap: Math.round(steadyPct * 10) / 10,
     rejected_130429: rejected130429, e2e_p50_ms: pgClient ? p50 : null, e2e_p99_ms: pgClient ? p99 : null,
     server_peak_rss_mib: peakRssMiB(server.pid),
   }

@@ -93,6 +93,11 @@ export class ProviderError extends AppError {
     readonly providerCode: number | null = null,
     details: ErrorDetails = {},
     readonly retryAfterMs: number | null = null,
+    /**
+     * The number's own throughput meter was full when the call arrived (Meta's 130429): nothing is wrong
+     * with the message, and the same call succeeds as soon as the meter has room.
+     */
+    readonly throughputFull = false,
   ) {
     super(code, message, { provider_code: providerCode, ...details })
   }

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { registerGauge } from '../api/plugins/metrics.js'
-import { SendMeter } from '../domain/send-meter.js'
+import { MeterShare, SendMeter } from '../domain/send-meter.js'
 import type { NumberCredentials } from '../providers/index.js'
 import type { Deps } from '../services/deps.js'
-import { claimSends, credentialsForDispatch, recordOutcomes, sendClaimed, type ClaimedSend, type SendOutcome } from '../services/dispatch.js'
+import {
+  claimSends, credentialsForDispatch, QUICK_THROUGHPUT_RETRIES, quickRetryDelayMs, recordOutcomes, sendClaimed, type ClaimedSend, type SendOutcome,
+} from '../services/dispatch.js'
 import { OUTBOX_CHANNEL } from '../store/messages.js'
 import type { NumberRow } from '../store/numbers.js'
 import { Waker, type Job } from './runner.js'
@@ -18,6 +20,11 @@ import { Waker, type Job } from './runner.js'
 // together send at the number's throughput_mps whatever N is, a process that dies frees its share at
 // once, and no process needs to know how many others there are. The cost is one row update per claim
 // (a claim covers `lookaheadMs` of sends, e.g. 50 messages at 1,000/s), not per message.
+//
+// Within a process, each send also waits its turn at the number's SendMeter, a mirror of the
+// provider's one-second meter that counts a send until its answer is heard: late timers and slow
+// answers never push a send into a full provider window, so 130429 refusals do not happen when one
+// process sends for the number.
 //
 // Wake-ups: NOTIFY from the send's own INSERT statement (delivered at commit), plus a poll that also
 // picks up retries coming due and rows whose lease expired after a crash.
@@ -33,10 +40,9 @@ export interface DispatcherOptions {
   maxBatch?: number
   /** Claim pacing slots (shared by all processes) at this fraction of throughput_mps. */
   rateFactor?: number
-  /**
-   * Let at most this fraction of throughput_mps through in any one second (this process's mirror of the
-   * provider's meter): sends that late timers bunched together are spread out again before they leave.
-   */
+  /** How much time a number lost (a slow claim) may be made up for with a burst; see ClaimOptions. */
+  burstMs?: number
+  /** The send meter's limit, as a fraction of throughput_mps (see SendMeter). */
   meterFactor?: number
   /** Sends scheduled or running in this process, all numbers together. */
   maxInFlight?: number
@@ -49,10 +55,20 @@ export interface DispatcherOptions {
 export interface Dispatcher extends Job {
   wake(numberId?: string): void
   /** Sends handed to the provider by this process since start (accepted, failed or retried). */
-  readonly counters: { attempted: number; accepted: number; failed: number; retried: number }
+  readonly counters: { attempted: number; accepted: number; failed: number; retried: number; quickRetried: number }
 }
 
 const NUMBER_REFRESH_MS = 2_000
+
+/** The outbox's depth on /metrics. */
+export function registerOutboxGauges(deps: Deps): void {
+  registerGauge('switchboard_outbox_queued', 'Outbound messages waiting in the outbox, by number and lane (in flight included).', async () =>
+    (await deps.store.outbox.depths()).map((d) => ({ labels: { number_id: d.numberId, lane: d.lane }, value: d.queued })),
+  )
+  registerGauge('switchboard_outbox_in_flight', 'Outbox rows leased by a dispatcher (being sent), by number and lane.', async () =>
+    (await deps.store.outbox.depths()).map((d) => ({ labels: { number_id: d.numberId, lane: d.lane }, value: d.inFlight })),
+  )
+}
 
 export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): Dispatcher {
   const o = {
@@ -63,13 +79,15 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
     // shared with the outcome records) shorter, so fewer sends are in flight when a process dies.
     lookaheadMs: options.lookaheadMs ?? (deps.store.database.kind === 'pglite' ? 50 : 200),
     maxBatch: options.maxBatch ?? 500,
-    rateFactor: options.rateFactor ?? 0.99,
-    meterFactor: options.meterFactor ?? 0.995,
+    rateFactor: options.rateFactor ?? 0.995,
+    meterFactor: options.meterFactor ?? 1,
     maxInFlight: options.maxInFlight ?? 1_000,
     flushMs: options.flushMs ?? 5,
   }
+  // Half a lookahead: about what one slow claim can cost.
+  const burstMs = options.burstMs ?? o.lookaheadMs / 2
   const lanes = new Map<string, NumberLane>()
-  const counters = { attempted: 0, accepted: 0, failed: 0, retried: 0 }
+  const counters = { attempted: 0, accepted: 0, failed: 0, retried: 0, quickRetried: 0 }
   let inFlight = 0
   const capacity = new Waker()
   let stopping = false
@@ -90,8 +108,13 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
     private flushTimer: NodeJS.Timeout | null = null
     private flushRunning = false
     private flushing: Promise<void> = Promise.resolve()
-    private meter: SendMeter | null = null
-    private meterTurn: Promise<void> = Promise.resolve()
+    private readonly meter = new SendMeter(1)
+    private readonly share = new MeterShare()
+    private shareFor = 0
+    private warnedAt = 0
+    private meterQueue: Promise<void> = Promise.resolve()
+    /** Sends due, waiting for their turn at the meter. */
+    private metering = 0
     readonly done: Promise<void>
 
     constructor(readonly numberId: string) {
@@ -128,6 +151,12 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
             await capacity.sleep(o.pollMs)
             continue
           }
+          if (this.metering > (number.throughputMps * o.lookaheadMs) / 1000) {
+            // The provider's meter is the bottleneck just now (slow answers hold it): claim no further
+            // ahead than one lookahead, so claimed rows do not pile up here under their leases.
+            await sleep(o.lookaheadMs / 2)
+            continue
+          }
           const res = await claimSends(deps, {
             numberId: this.numberId,
             owner: o.owner,
@@ -135,6 +164,7 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
             lookaheadMs: o.lookaheadMs,
             maxBatch: Math.min(o.maxBatch, o.maxInFlight - inFlight),
             rateFactor: o.rateFactor,
+            burstMs,
           })
           if (stopping) {
             await deps.store.outbox.release(res.sends.map((s) => s.message.id), o.owner)
@@ -172,10 +202,7 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       const creds = this.creds
       let outcome: SendOutcome
       if (!number || !creds) outcome = { kind: 'retry', messageId: s.message.id, delayMs: 1000, error: { code: 'number_missing' } }
-      else {
-        await this.meterTurnFor()
-        outcome = await sendClaimed(deps, number, creds, s)
-      }
+      else outcome = await this.sendMetered(number, creds, s)
       this.running--
       if (outcome.kind === 'accepted') counters.accepted++
       else if (outcome.kind === 'failed') {
@@ -188,26 +215,62 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       this.scheduleFlush()
     }
 
-    /** Waits, in claim order, until one more send fits the provider's one-second meter (see SendMeter). */
-    private meterTurnFor(): Promise<void> {
-      const turn = this.meterTurn.then(async () => {
-        // The meter is looked up at every check, not kept: when throughput_mps changes (the claims
-        // already pace at the new rate), sends waiting behind the old limit must not keep its pace.
+    /**
+     * One send through the meter (see SendMeter). A refusal because the provider's meter was full
+     * (130429) is tried again here, keeping the lease and so the customer's order, after a short backoff:
+     * the refused call did not count at the provider, and its pacing slot is not claimed twice. After
+     * QUICK_THROUGHPUT_RETRIES the message goes back to the queue with the usual backoff. Refusals also
+     * lower the lane's share of throughput_mps (MeterShare), so a provider that allows less is not
+     * asked again and again.
+     */
+    private async sendMetered(number: NumberRow, creds: NumberCredentials, s: ClaimedSend): Promise<SendOutcome> {
+      for (let quick = 0; ; quick++) {
+        await this.meterTurn()
+        const outcome = await sendClaimed(deps, number, creds, s)
+        const full = outcome.kind === 'retry' && outcome.throughputFull === true
+        this.meter.end(performance.now(), !full)
+        if (full) this.providerRefused(number)
+        else if (outcome.kind === 'accepted') this.share.accepted()
+        if (!full || quick >= QUICK_THROUGHPUT_RETRIES || stopping) return outcome
+        counters.quickRetried++
+        await sleep(quickRetryDelayMs(quick))
+      }
+    }
+
+    private providerRefused(number: NumberRow): void {
+      this.share.refused()
+      if (this.share.value < 0.5 && Date.now() - this.warnedAt > 60_000) {
+        this.warnedAt = Date.now()
+        deps.log.warn(
+          { numberId: number.id, throughputMps: number.throughputMps, providerMps: Math.round(number.throughputMps * this.share.value) },
+          "dispatcher: the provider refuses this number's sends (130429) well below its throughput_mps; sending slower. Lower throughput_mps to the number's messaging tier, or stop other senders on it",
+        )
+      }
+    }
+
+    /** Waits, in claim order, until one more call fits the provider's one-second meter, and makes it count. */
+    private meterTurn(): Promise<void> {
+      this.metering++
+      const turn = this.meterQueue.then(async () => {
         for (;;) {
-          const wait = this.currentMeter().delayAt(performance.now())
+          // The limit is read at every check: when throughput_mps changes (the claims already pace at
+          // the new rate), sends waiting behind the old limit must not keep its pace.
+          const mps = this.number?.throughputMps ?? 1
+          // A new throughput_mps is a new starting point: what was learnt about the old one goes.
+          if (mps !== this.shareFor) {
+            this.shareFor = mps
+            this.share.value = 1
+          }
+          this.meter.limit = Math.max(1, Math.floor(mps * o.meterFactor * this.share.value))
+          const wait = this.meter.delayAt(performance.now())
           if (wait <= 0) break
           await sleep(Math.min(wait, 100))
         }
-        this.currentMeter().record(performance.now())
+        this.meter.begin()
+        this.metering--
       })
-      this.meterTurn = turn
+      this.meterQueue = turn
       return turn
-    }
-
-    private currentMeter(): SendMeter {
-      const limit = Math.max(1, Math.floor((this.number?.throughputMps ?? 1) * o.meterFactor))
-      if (this.meter?.limit !== limit) this.meter = new SendMeter(limit)
-      return this.meter
     }
 
     /**
@@ -287,13 +350,6 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}): D
       pollTimer.unref()
     }
   }
-
-  registerGauge('switchboard_outbox_queued', 'Outbound messages waiting in the outbox, by number and lane (in flight included).', async () =>
-    (await deps.store.outbox.depths()).map((d) => ({ labels: { number_id: d.numberId, lane: d.lane }, value: d.queued })),
-  )
-  registerGauge('switchboard_outbox_in_flight', 'Outbox rows leased by a dispatcher (being sent), by number and lane.', async () =>
-    (await deps.store.outbox.depths()).map((d) => ({ labels: { number_id: d.numberId, lane: d.lane }, value: d.inFlight })),
-  )
 
   return {
     name: 'outbox-dispatcher',

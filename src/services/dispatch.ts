@@ -22,7 +22,7 @@ const MAX_DELAY_MS = 5 * 60_000
 export type SendOutcome =
   | { kind: 'accepted'; messageId: string; wamid: string }
   | { kind: 'failed'; messageId: string; error: Record<string, unknown> }
-  | { kind: 'retry'; messageId: string; delayMs: number; error: Record<string, unknown> }
+  | { kind: 'retry'; messageId: string; delayMs: number; error: Record<string, unknown>; throughputFull?: boolean }
 
 /**
  * Exponential backoff with jitter (attempt 1 → 0.5–1 s, 2 → 1–2 s, … capped at 5 minutes), never sooner
@@ -34,6 +34,17 @@ export function retryDelayMs(attempt: number, hintMs: number | null, random: () 
   const r = random()
   const jittered = Math.round(ceiling * (0.5 + r / 2))
   return hintMs ? Math.max(Math.round(hintMs * (1 + r / 4)), jittered) : jittered
+}
+
+/**
+ * A send refused only because the number's throughput meter was full (130429) is tried again by the
+ * dispatcher that holds it, after this short backoff with jitter (attempt 0 → 40–80 ms, 1 → 80–160 ms,
+ * …), before it goes back to the queue with retryDelayMs. The meter frees room within a second, usually
+ * within milliseconds; a trip through the queue would cost a second and a new pacing slot.
+ */
+export const QUICK_THROUGHPUT_RETRIES = 3
+export function quickRetryDelayMs(attempt: number, random: () => number = Math.random): number {
+  return Math.round(40 * 2 ** attempt * (1 + random()))
 }
 
 export function claimSends(deps: Deps, o: ClaimOptions): Promise<ClaimResult> {
@@ -137,7 +148,7 @@ export async function sendClaimed(deps: Deps, number: NumberRow, creds: NumberCr
     return { kind: 'accepted', messageId: m.id, wamid }
   } catch (err) {
     if (err instanceof ProviderError && err.retryable && s.attempts < MAX_ATTEMPTS) {
-      return { kind: 'retry', messageId: m.id, delayMs: retryDelayMs(s.attempts, err.retryAfterMs), error: errorOf(err) }
+      return { kind: 'retry', messageId: m.id, delayMs: retryDelayMs(s.attempts, err.retryAfterMs), error: errorOf(err), throughputFull: err.throughputFull }
     }
     if (err instanceof ProviderError && err.providerCode === 190) await markDisconnected(deps, number.id, err.message).catch(() => {})
     if (err instanceof AppError) return { kind: 'failed', messageId: m.id, error: errorOf(err) }

@@ -19,6 +19,12 @@ export interface ClaimOptions {
   maxBatch: number
   /** Fraction of the number's throughput_mps to pace at (headroom for network jitter). */
   rateFactor: number
+  /**
+   * Slots up to this far in the past may still be taken: time the number lost to a slow claim is made
+   * up for by a short burst, instead of being gone (the send meter keeps the burst inside the
+   * provider's one-second window).
+   */
+  burstMs: number
 }
 
 export interface ClaimedSend {
@@ -71,7 +77,7 @@ export function outboxRepo(h: Handle) {
           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation_id = ob.conversation_id AND p.seq < ob.seq)
         ORDER BY ob.seq`
       const rows = await h.rows<RawClaim>(sql`
-        WITH clock AS (SELECT clock_timestamp() AS now),
+        WITH clock AS (SELECT now, now - make_interval(secs => ${o.burstMs / 1000}::float8) AS since FROM (SELECT clock_timestamp() AS now) t),
         rate AS (
           SELECT make_interval(secs => 1.0 / greatest(0.001, n.throughput_mps * ${o.rateFactor}::float8)) AS step,
                  n.status AS number_status
@@ -80,9 +86,9 @@ export function outboxRepo(h: Handle) {
         budget AS (
           -- Slots that fit before now + lookahead; at least one once the next slot is within the
           -- lookahead, so a slow number (one slot per 100 ms) still gets its sends.
-          SELECT CASE WHEN rate.number_status = 'disconnected' OR greatest(p.tat, clock.now) > clock.now + make_interval(secs => ${o.lookaheadMs / 1000}::float8) THEN 0 ELSE
+          SELECT CASE WHEN rate.number_status = 'disconnected' OR greatest(p.tat, clock.since) > clock.now + make_interval(secs => ${o.lookaheadMs / 1000}::float8) THEN 0 ELSE
             greatest(1, least(${o.maxBatch}::int,
-              floor(extract(epoch FROM (clock.now + make_interval(secs => ${o.lookaheadMs / 1000}::float8) - greatest(p.tat, clock.now)))
+              floor(extract(epoch FROM (clock.now + make_interval(secs => ${o.lookaheadMs / 1000}::float8) - greatest(p.tat, clock.since)))
                     / extract(epoch FROM rate.step))::int)) END AS k
           FROM number_pacing p, clock, rate WHERE p.number_id = ${o.numberId}::uuid
         ),
@@ -99,7 +105,7 @@ export function outboxRepo(h: Handle) {
           RETURNING outbox.message_id, outbox.attempts, outbox.lane, picked.slot
         ),
         pace AS (
-          UPDATE number_pacing SET tat = greatest(number_pacing.tat, (SELECT now FROM clock)) + (SELECT count(*) FROM claimed) * (SELECT step FROM rate)
+          UPDATE number_pacing SET tat = greatest(number_pacing.tat, (SELECT since FROM clock)) + (SELECT count(*) FROM claimed) * (SELECT step FROM rate)
           WHERE number_id = ${o.numberId}::uuid AND EXISTS (SELECT 1 FROM claimed)
           RETURNING tat - (SELECT count(*) FROM claimed) * (SELECT step FROM rate) AS start
         )

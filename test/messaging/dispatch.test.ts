@@ -126,6 +126,7 @@ forEachDatabase('messaging: idempotency and dispatch', (kind) => {
     await fetch(`${emu().url}/_emulator/numbers/${b.num.phoneNumberId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ throughput_mps: 8 }) })
     await approvedTemplate(t(), b, HELLO)
     const before = (await emulatorNumberStats(emu(), b.num.phoneNumberId)).rejected['130429'] ?? 0
+    const quickBefore = t().dispatcher?.counters.quickRetried ?? 0
     const sent = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
         t().request('POST', '/v1/messaging/messages/template', { key: b.apiKey, body: { phone: customerPhone(), template_key: 'hello_update', variables: { first_name: `R${i}` } } })),
@@ -133,6 +134,8 @@ forEachDatabase('messaging: idempotency and dispatch', (kind) => {
     await waitFor(async () => (await outboxCount(t(), b.num.numberId)) === 0, 25000, 'all retries to succeed')
     const s = await emulatorNumberStats(emu(), b.num.phoneNumberId)
     assert.ok((s.rejected['130429'] ?? 0) - before > 0, 'the emulator refused some sends')
+    // The first refusals are tried again by the lane that holds the message, a few tens of ms later.
+    assert.ok((t().dispatcher?.counters.quickRetried ?? 0) > quickBefore, 'refused sends were retried in the lane')
     const ids = sent.map((r) => r.body.data.id as string)
     const stored = await rows<{ id: string; provider_message_id: string | null; delivery_status: string }>(
       t(), sql`SELECT id, provider_message_id, delivery_status FROM messages WHERE id IN (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`)

@@ -47,6 +47,12 @@ describe('Meta error classification', () => {
     assert.deepEqual(Object.keys(META_ERROR_TABLE).map(Number).sort((a, b) => a - b), [...TABLE.map(([c]) => c), 2].sort((a, b) => a - b))
   })
 
+  test("only 130429 says the number's throughput meter was full (the dispatcher retries those at once)", () => {
+    for (const [code] of TABLE) {
+      assert.equal(classifyMetaError(failureFromResponse(400, metaBody(code), null)).throughputFull, code === 130429, `code ${code}`)
+    }
+  })
+
   test('Retry-After from Meta wins over the default hint', () => {
     const err = classifyMetaError(failureFromResponse(429, metaBody(130429), '7'))
     assert.equal(err.retryAfterMs, 7000)

@@ -11,6 +11,8 @@ interface Rule {
   say: string
   /** Backoff hint for the job runner when Meta sends no Retry-After. */
   retryAfterMs?: number
+  /** The number's throughput meter was full (see ProviderError.throughputFull). */
+  throughputFull?: true
 }
 
 const RATE = 'provider_rate_limited'
@@ -18,7 +20,7 @@ const RATE = 'provider_rate_limited'
 /** One row per Meta code we act on. Anything else is kept verbatim as `provider_error`. */
 export const META_ERROR_TABLE: Readonly<Record<number, Rule>> = {
   131047: { code: 'window_closed', retryable: false, say: 'The 24-hour customer service window is closed; send an approved template instead.' },
-  130429: { code: RATE, retryable: true, retryAfterMs: 1_000, say: "The number's throughput limit was reached; the send will be retried." },
+  130429: { code: RATE, retryable: true, retryAfterMs: 1_000, throughputFull: true, say: "The number's throughput limit was reached; the send will be retried." },
   131056: { code: RATE, retryable: true, retryAfterMs: 10_000, say: 'Too many messages to this recipient in a short time; the send will be retried.' },
   131048: { code: RATE, retryable: true, retryAfterMs: 60_000, say: 'Meta is limiting this number for spam signals; sends will be retried more slowly.' },
   4: { code: RATE, retryable: true, retryAfterMs: 60_000, say: "The app's Graph API call limit was reached; the call will be retried." },
@@ -63,7 +65,7 @@ export function classifyMetaError(f: MetaFailure): ProviderError {
   }
   if (rule) {
     const wait = rule.retryable ? (f.retryAfterMs ?? rule.retryAfterMs ?? null) : null
-    return new ProviderError(rule.code, `${rule.say}${said}`, rule.retryable, f.metaCode, details, wait)
+    return new ProviderError(rule.code, `${rule.say}${said}`, rule.retryable, f.metaCode, details, wait, rule.throughputFull === true)
   }
   if (f.httpStatus !== null && f.httpStatus >= 500) {
     return new ProviderError('provider_unavailable', `Meta could not handle the call (HTTP ${f.httpStatus}); it will be retried.${said}`, true, f.metaCode, details, f.retryAfterMs ?? null)
