@@ -106,7 +106,7 @@ export async function importContacts(
       }
       const created = saved.filter((s) => s.created).length
       const d = { bytesDone: bytes, rows: step.rows, created, updated: saved.length - created + step.dupes, invalid: step.invalid, problems: step.problems }
-      if (cmd.importId) await store.contactImports.addProgress(cmd.importId, d)
+      if (cmd.importId) await store.contactImports.addProgress(cmd.importId, d, at)
       return d
     })
     totals.bytesDone = bytes
@@ -167,10 +167,29 @@ async function spool(source: Readable): Promise<{ dir: string; file: string; byt
   return { dir, file, bytes: (await stat(file)).size }
 }
 
+// A running import moves its heartbeat on with every batch and at least every HEARTBEAT_MS. One whose
+// heartbeat is older than STALE_MS was cut off (the process running it stopped or crashed): reading it
+// says so, instead of showing `running` forever.
+const HEARTBEAT_MS = 10_000
+const STALE_MS = 60_000
+const INTERRUPTED = 'The import was interrupted because the server stopped; the rows counted so far were imported. Import the file again to finish (rows already imported are updated, not duplicated).'
+
+/** Beats for the job until `work` settles. */
+async function withHeartbeat<T>(deps: Deps, jobId: string, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {
+    deps.store.contactImports.beat(jobId, deps.clock()).catch((err: unknown) => deps.log.warn({ err, importId: jobId }, 'contact import: heartbeat failed'))
+  }, HEARTBEAT_MS)
+  try {
+    return await work()
+  } finally {
+    clearInterval(timer)
+  }
+}
+
 /** Runs an import job to the end, recording success or the reason it failed. Never throws. */
 async function runJob(deps: Deps, job: ContactImportRow, file: string, cleanup: () => Promise<void>): Promise<void> {
   try {
-    await importContacts(deps, { businessId: job.businessId, importId: job.id, source: createReadStream(file) })
+    await withHeartbeat(deps, job.id, () => importContacts(deps, { businessId: job.businessId, importId: job.id, source: createReadStream(file) }))
     await deps.store.contactImports.finish(job.id, 'completed', deps.clock())
   } catch (err) {
     const message = err instanceof AppError ? err.message : 'The import stopped because of an error on our side; import the file again.'
@@ -203,7 +222,8 @@ export async function startContactImport(
   const { dir, file, bytes } = await spool(cmd.source)
   let job: ContactImportRow
   try {
-    job = await deps.store.contactImports.insert({ id: newId(), businessId: cmd.businessId, status: 'running', bytesTotal: bytes, createdAt: deps.clock() })
+    const now = deps.clock()
+    job = await deps.store.contactImports.insert({ id: newId(), businessId: cmd.businessId, status: 'running', bytesTotal: bytes, createdAt: now, heartbeatAt: now })
   } catch (err) {
     await rm(dir, { recursive: true, force: true })
     throw err
@@ -223,14 +243,15 @@ export async function importContactsFile(
   if (!business) throw new NotFoundError('not_found', `No business has the id ${cmd.businessId}.`, { business_id: cmd.businessId })
   const bytesTotal = (await stat(cmd.file)).size
   if (bytesTotal > MAX_IMPORT_BYTES) throw tooLarge()
-  const job = await deps.store.contactImports.insert({ id: newId(), businessId: cmd.businessId, status: 'running', bytesTotal, createdAt: deps.clock() })
+  const now = deps.clock()
+  const job = await deps.store.contactImports.insert({ id: newId(), businessId: cmd.businessId, status: 'running', bytesTotal, createdAt: now, heartbeatAt: now })
   try {
-    await importContacts(deps, {
+    await withHeartbeat(deps, job.id, () => importContacts(deps, {
       businessId: cmd.businessId,
       importId: job.id,
       source: createReadStream(cmd.file),
       onProgress: (p) => cmd.onProgress?.({ ...p, bytesTotal }),
-    })
+    }))
     return (await deps.store.contactImports.finish(job.id, 'completed', deps.clock())) ?? job
   } catch (err) {
     await deps.store.contactImports.finish(job.id, 'failed', deps.clock(), err instanceof AppError ? err.message : 'The import stopped because of an error.')
@@ -241,5 +262,10 @@ export async function importContactsFile(
 export async function getContactImport(deps: Deps, businessId: string, id: string): Promise<ContactImportRow> {
   const job = isUuid(id) ? await deps.store.contactImports.get(businessId, id) : null
   if (!job) throw new NotFoundError('not_found', `No contact import has the id ${id}.`, { id })
+  if (job.status === 'running') {
+    const now = deps.clock()
+    const cutOff = await deps.store.contactImports.failIfStale(job.id, new Date(now.getTime() - STALE_MS), now, INTERRUPTED)
+    if (cutOff) return cutOff
+  }
   return job
 }

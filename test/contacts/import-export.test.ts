@@ -105,6 +105,23 @@ forEachDatabase('contact import and export', (kind) => {
     expect(broken.failure).toMatch(/^The file is not valid CSV near line \d+: .+ Fix the file and import it again\.$/)
   })
 
+  it('an import cut off by a stopped server reads as failed, saying so, once its heartbeat is a minute old', async () => {
+    const { businessId, apiKey } = await t().seedBusiness()
+    // What a process that died mid-import leaves behind: a running job nobody moves on any more.
+    const now = Date.now()
+    const rows = t().deps.store.contactImports
+    const dead = await rows.insert({ id: crypto.randomUUID(), businessId, status: 'running', bytesTotal: 1000, createdAt: new Date(now - 300_000), heartbeatAt: new Date(now - 90_000) })
+    const alive = await rows.insert({ id: crypto.randomUUID(), businessId, status: 'running', bytesTotal: 1000, createdAt: new Date(now - 300_000), heartbeatAt: new Date(now - 5_000) })
+
+    const cut = await t().request('GET', `/v1/contacts/imports/${dead.id}`, { key: apiKey })
+    expect(cut.status).toBe(200)
+    expect(cut.body.data.status).toBe('failed')
+    expect(cut.body.data.failure).toMatch(/interrupted because the server stopped.*Import the file again/)
+    expect(cut.body.data.finished_at).not.toBeNull()
+    const still = await t().request('GET', `/v1/contacts/imports/${alive.id}`, { key: apiKey })
+    expect(still.body.data.status).toBe('running')
+  })
+
   it('refuses a body that is not CSV, and one over 50 MB', async () => {
     const { apiKey } = await t().seedBusiness()
     const json = await t().request('POST', '/v1/contacts/import', { key: apiKey, body: { phone: '+14155550101' } })

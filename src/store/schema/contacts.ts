@@ -95,6 +95,8 @@ export const contactImports = pgTable(
     failure: text('failure'),
     createdAt: at('created_at').notNull(),
     finishedAt: at('finished_at'),
+    /** Moved on by the process running the import; a running import whose heartbeat stopped was cut off. */
+    heartbeatAt: at('heartbeat_at'),
   },
   (t) => [index('contact_imports_business_idx').on(t.businessId, t.createdAt)],
 )
