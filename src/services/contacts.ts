@@ -11,7 +11,8 @@ import type { Repositories } from '../store/index.js'
 import { fieldDefs, validateFieldValues } from './contact-fields.js'
 import type { Deps } from './deps.js'
 import { checkTagName, ensureTags } from './tags.js'
-import { emitEvents } from './events.js'
+import { emitEvents, subscribersOf, type EventInput } from './events.js'
+import { contactWire } from '../shared/contact-wire.js'
 
 export type Contact = ContactRow & { tags: string[] }
 
@@ -35,20 +36,14 @@ export interface ContactQuery {
   optedOut?: boolean
 }
 
-/** What a contact.created / contact.updated webhook carries. */
-function contactEventData(c: Contact): Record<string, unknown> {
-  return {
-    id: c.id,
-    phone: c.phone,
-    name: c.name,
-    first_name: c.firstName,
-    last_name: c.lastName,
-    email: c.email,
-    language: c.language,
-    fields: c.fields,
-    tags: c.tags,
-    opted_out: c.optedOut,
-  }
+/** A contact.created event; a contact made on the way (first message, send to a new phone) has no tags yet. */
+function contactCreated(c: ContactRow & { tags?: string[] }, at: Date): EventInput {
+  return { businessId: c.businessId, type: 'contact.created', data: contactWire({ ...c, tags: c.tags ?? [] }), at }
+}
+
+/** contact.created for contacts made on the way (a customer's first message, a send to a new phone). */
+export async function contactCreatedEvents(repos: Pick<Repositories, 'contacts'>, ids: string[], at: Date): Promise<EventInput[]> {
+  return (await repos.contacts.byIds(ids)).map((c) => contactCreated(c, at))
 }
 
 export function phoneOrThrow(raw: string, field = 'phone'): string {
@@ -155,7 +150,7 @@ export async function createContact(
     if (inserted) {
       await attachByName(deps, store, businessId, inserted.id, input.tags ?? [])
       const contact = await one(store, inserted)
-      await emitEvents(store, [{ businessId, type: 'contact.created', data: contactEventData(contact), at: now }])
+      await emitEvents(store, [contactCreated(contact, now)])
       return { contact, created: true }
     }
     const existing = await store.contacts.byPhone(businessId, phone)
@@ -171,7 +166,7 @@ export async function createContact(
     const merged = await store.contacts.update(businessId, existing.id, rest, fields, now)
     await attachByName(deps, store, businessId, existing.id, input.tags ?? [])
     const contact = await one(store, merged ?? existing)
-    await emitEvents(store, [{ businessId, type: 'contact.updated', data: contactEventData(contact), at: now }])
+    await emitEvents(store, [{ businessId, type: 'contact.updated', data: contactWire(contact), at: now }])
     return { contact, created: false }
   })
 }
@@ -199,7 +194,7 @@ export async function updateContact(deps: Deps, businessId: string, id: string, 
         await attachByName(deps, store, businessId, id, input.tags)
       }
       const contact = await one(store, c)
-      await emitEvents(store, [{ businessId, type: 'contact.updated', data: contactEventData(contact), at: deps.clock() }])
+      await emitEvents(store, [{ businessId, type: 'contact.updated', data: contactWire(contact), at: deps.clock() }])
       return contact
     })
   } catch (err) {
@@ -279,15 +274,23 @@ export function assertNotOptedOut(contact: Pick<ContactRow, 'id' | 'optedOut'>):
 }
 
 /**
- * The contact for a phone, created when new (inbound messages, sends to a new number): one SQL
- * statement, no write when the contact exists. A profile name fills an empty name.
+ * The contact for a phone, created when new (sends and broadcasts to a new number): one SQL statement,
+ * no write when the contact exists. A profile name fills an empty name. When the business listens for
+ * contact.created, the statement and the event commit together.
  */
 export async function findOrCreateContactByPhone(
   deps: Deps,
   cmd: { businessId: string; phone: string; name?: string | null },
 ): Promise<{ contact: ContactRow; created: boolean }> {
   const phone = phoneOrThrow(cmd.phone)
-  return deps.store.contacts.findOrCreateByPhone({ id: newId(), businessId: cmd.businessId, phone, name: cmd.name?.trim() || null, at: deps.clock() })
+  const row = { id: newId(), businessId: cmd.businessId, phone, name: cmd.name?.trim() || null, at: deps.clock() }
+  const subs = await subscribersOf(deps.store, [cmd.businessId])
+  if (!subs.some((s) => s.events.includes('contact.created') || s.events.includes('*'))) return deps.store.contacts.findOrCreateByPhone(row)
+  return deps.store.tx(async (store) => {
+    const r = await store.contacts.findOrCreateByPhone(row)
+    if (r.created) await emitEvents(store, [contactCreated(r.contact, row.at)], subs)
+    return r
+  })
 }
 
 /** Turns list filters (tag names, field text) into a store filter; 400 for unknown fields or operators. */

@@ -16,7 +16,7 @@ import type { InboundMessageRow } from '../store/inbound.js'
 import type { StatusEffect, StatusRow, UpdatedMessage } from '../store/statuses.js'
 import { emitEvents, subscribersOf, type EventInput } from './events.js'
 import { notifyLive } from './live.js'
-import { optOutOnKeyword } from './contacts.js'
+import { contactCreatedEvents, optOutOnKeyword } from './contacts.js'
 import type { Deps } from './deps.js'
 import { groupCommit, perStore } from './group-commit.js'
 import { verifyTokenOf, webhookNumber, webhookNumbersOfWaba, type WebhookNumber } from './numbers.js'
@@ -201,6 +201,8 @@ async function ingest(deps: Deps, routed: Routed[]): Promise<Set<string>> {
       for (const c of res.conversations) live.push({ businessId: c.business_id, conversationId: c.id, kind: 'message.received' })
       if (subscribers.length) {
         const rows = new Map(p.messages.map((m) => [m.id, m]))
+        // The contact first, then its conversation, then the message: the order a receiver needs them in.
+        outbound.push(...(await contactCreatedEvents(repos, res.contactsCreated, now)))
         for (const c of res.conversations.filter((c) => c.created)) {
           outbound.push({ businessId: c.business_id, type: 'conversation.created', data: { conversation_id: c.id }, at: now })
         }

@@ -79,6 +79,10 @@ export function contactsRepo(h: Handle) {
       const [c] = await h.db.select().from(contacts).where(live(businessId, id))
       return c ?? null
     },
+    async byIds(ids: string[]): Promise<ContactRow[]> {
+      if (ids.length === 0) return []
+      return h.db.select().from(contacts).where(inArray(contacts.id, ids))
+    },
     async byPhone(businessId: string, phone: string): Promise<ContactRow | null> {
       const [c] = await h.db.select().from(contacts).where(and(eq(contacts.businessId, businessId), eq(contacts.phone, phone)))
       return c ?? null

@@ -51,12 +51,15 @@ export interface IngestResult {
   /** Each new message with its conversation (for the message.received event). */
   placed: Array<{ id: string; conversation_id: string }>
   conversations: Array<{ id: string; business_id: string; created: boolean }>
+  /** Contacts this batch created (a customer's first message). */
+  contactsCreated: string[]
 }
 
 interface RawIngest {
   inserted: string[] | null
   placed: Array<{ id: string; conversation_id: string }> | null
   conversations: Array<{ id: string; business_id: string; created: boolean }> | null
+  contacts_created: string[] | null
   media: number
 }
 
@@ -65,7 +68,7 @@ export function inboundRepo(h: Handle) {
     /** Live-inbox notifications on sb_events, several in one statement. */
 
     async ingestMessages(rows: InboundMessageRow[], now: Date): Promise<IngestResult> {
-      if (rows.length === 0) return { inserted: [], placed: [], conversations: [] }
+      if (rows.length === 0) return { inserted: [], placed: [], conversations: [], contactsCreated: [] }
       const at = now.toISOString()
       const [r] = await h.rows<RawIngest>(sql`
 WITH k AS (
@@ -91,7 +94,7 @@ cp AS (
     updated_at = CASE WHEN (c.name IS NULL AND EXCLUDED.name IS NOT NULL)
                         OR (EXCLUDED.username IS NOT NULL AND EXCLUDED.username IS DISTINCT FROM c.username)
                       THEN EXCLUDED.updated_at ELSE c.updated_at END
-  RETURNING c.id, c.business_id, c.phone AS ckey
+  RETURNING c.id, c.business_id, c.phone AS ckey, (xmax = 0) AS created
 ),
 cu AS (
   -- 2026 usernames: Meta may withhold the phone and send only a business-scoped user id.
@@ -104,7 +107,7 @@ cu AS (
     updated_at = CASE WHEN (c.name IS NULL AND EXCLUDED.name IS NOT NULL)
                         OR (EXCLUDED.username IS NOT NULL AND EXCLUDED.username IS DISTINCT FROM c.username)
                       THEN EXCLUDED.updated_at ELSE c.updated_at END
-  RETURNING c.id, c.business_id, 'u:' || c.wa_user_id AS ckey
+  RETURNING c.id, c.business_id, 'u:' || c.wa_user_id AS ckey, (xmax = 0) AS created
 ),
 cc AS (SELECT * FROM cp UNION ALL SELECT * FROM cu),
 km AS (SELECT k.*, cc.id AS contact_id FROM k JOIN cc ON cc.business_id = k.business_id AND cc.ckey = k.ckey),
@@ -176,8 +179,9 @@ SELECT
   (SELECT json_agg(id) FROM mi) AS inserted,
   (SELECT json_agg(json_build_object('id', id, 'conversation_id', conversation_id)) FROM mi) AS placed,
   (SELECT json_agg(json_build_object('id', id, 'business_id', business_id, 'created', created)) FROM cv) AS conversations,
+  (SELECT json_agg(id) FROM cc WHERE created) AS contacts_created,
   (SELECT count(*) FROM md)::int AS media`)
-      return { inserted: r?.inserted ?? [], placed: r?.placed ?? [], conversations: r?.conversations ?? [] }
+      return { inserted: r?.inserted ?? [], placed: r?.placed ?? [], conversations: r?.conversations ?? [], contactsCreated: r?.contacts_created ?? [] }
     },
 
     /** Links replies whose quoted message arrived in the same batch (the insert could not see it yet). */

@@ -36,6 +36,9 @@ forEachDatabase('webhook events from real changes', (kind) => {
     expect(received.data).toMatchObject({ conversation_id: conv.conversationId, from: conv.phone, type: 'text', text: 'Where is my parcel?' })
     expect(received.business_id).toBe(b.businessId)
     expect(got().some((e) => e.type === 'conversation.created' && e.data.conversation_id === conv.conversationId)).toBe(true)
+    // The customer's first message made the contact too.
+    const newcomer = await waitFor(async () => got().find((e) => e.type === 'contact.created' && e.data.phone === conv.phone) ?? null, 10_000, 'contact.created for the customer')
+    expect(newcomer.data).toMatchObject({ phone: conv.phone, tags: [], opted_out: false })
     const raw = receiver.received.find((r) => JSON.parse(r.body).type === 'message.received')
     expect(verifySignature(raw?.headers['switchboard-signature'] as string, raw?.body as string, secret).ok).toBe(true)
 
@@ -55,12 +58,28 @@ forEachDatabase('webhook events from real changes', (kind) => {
     const contact = await t().request('POST', '/v1/contacts', { key: b.apiKey, body: { phone: '+14155550199', first_name: 'Eve' } })
     const created = await waitFor(async () => got().find((e) => e.type === 'contact.created' && e.data.id === contact.body.data.id) ?? null, 10_000, 'contact.created')
     expect(created.data).toMatchObject({ phone: '+14155550199', first_name: 'Eve' })
+    // The same shape as the API's: an integration parses one contact, wherever it comes from.
+    expect(created.data).toEqual(contact.body.data)
     await t().request('PATCH', `/v1/contacts/${contact.body.data.id}`, { key: b.apiKey, body: { last_name: 'Adams' } })
     await waitFor(async () => got().find((e) => e.type === 'contact.updated' && e.data.last_name === 'Adams') ?? null, 10_000, 'contact.updated')
 
     await approvedTemplate(t(), b, { name: 'events_note', body: 'Your code is {{code}}.', examples: { code: '1234' } })
     const tpl = await waitFor(async () => got().find((e) => e.type === 'template.status' && e.data.name === 'events_note') ?? null, 10_000, 'template.status')
     expect(tpl.data).toMatchObject({ status: 'APPROVED', language: 'en_US' })
+
+    // A template to a phone nobody has written from creates the contact, and says so.
+    const first = await t().request('POST', '/v1/messaging/messages/template', {
+      key: b.apiKey, body: { phone: '+14155550196', template_key: 'events_note', customer_name: 'Dana', variables: { code: '42' } },
+    })
+    expect(first.status).toBe(201)
+    const made = await waitFor(async () => got().find((e) => e.type === 'contact.created' && e.data.phone === '+14155550196') ?? null, 10_000, 'contact.created for the new phone')
+    expect(made.data).toMatchObject({ name: 'Dana', tags: [] })
+    const again = await t().request('POST', '/v1/messaging/messages/template', {
+      key: b.apiKey, body: { phone: '+14155550196', template_key: 'events_note', variables: { code: '43' } },
+    })
+    expect(again.status).toBe(201)
+    await waitFor(async () => got().filter((e) => e.type === 'message.status' && e.data.message_id === again.body.data.id).length > 0 || null, 10_000, 'the second send')
+    expect(got().filter((e) => e.type === 'contact.created' && e.data.phone === '+14155550196')).toHaveLength(1)
   })
 
   it('events only for what an endpoint subscribes to, and nothing for other businesses', async () => {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
-import type { Contact } from '../../services/contacts.js'
-import { NullableTimestamp, Timestamp, iso, isoOrNull } from '../schemas.js'
+import { contactWire } from '../../shared/contact-wire.js'
+import { NullableTimestamp, Timestamp } from '../schemas.js'
 
 const NullableString = Type.Union([Type.String(), Type.Null()])
 
@@ -25,22 +25,5 @@ export const ContactView = Type.Object(
   { $id: 'Contact' },
 )
 
-export function toContactView(c: Contact) {
-  return {
-    id: c.id,
-    phone: c.phone,
-    name: c.name,
-    first_name: c.firstName,
-    last_name: c.lastName,
-    email: c.email,
-    language: c.language,
-    fields: c.fields as Record<string, string | number | boolean>,
-    tags: c.tags,
-    opted_out: c.optedOut,
-    opted_out_at: isoOrNull(c.optedOutAt),
-    opt_source: c.optSource,
-    opt_changed_at: isoOrNull(c.optChangedAt),
-    created_at: iso(c.createdAt),
-    updated_at: iso(c.updatedAt),
-  }
-}
+/** The shape lives in src/shared/contact-wire.ts: the contact.* webhooks carry it too. */
+export const toContactView = contactWire
