@@ -4,6 +4,7 @@ import { isUuid, newId } from '../domain/ids.js'
 import type { Principal } from '../domain/principal.js'
 import { isScope } from '../domain/scopes.js'
 import type { ApiKeyRow } from '../store/api-keys.js'
+import { announceChange, type AnnouncedCache } from './announced-cache.js'
 import type { Deps } from './deps.js'
 
 const KEY_PREFIX = 'sb_'
@@ -61,7 +62,7 @@ export function listApiKeys(deps: Deps, businessId: string | null): Promise<ApiK
 export async function revokeApiKey(deps: Deps, businessId: string | null, id: string): Promise<ApiKeyRow> {
   const key = isUuid(id) ? await deps.store.apiKeys.revoke(businessId, id, deps.clock()) : null
   if (!key) throw new NotFoundError('not_found', `No API key has the id ${id}.`, { id })
-  keyCache.clear()
+  await announceChange(deps, keyCacheChanges)
   return key
 }
 
@@ -72,10 +73,11 @@ export function assertNotSelf(principal: Principal, keyId: string): void {
   }
 }
 
-// Keys are looked up on every request; a short cache keeps reads off the database. A revocation made
-// in this process clears it at once; other processes see it within KEY_CACHE_MS.
+// Keys are looked up on every request; a short cache keeps reads off the database. A revocation clears
+// it in every process (see announced-cache.ts); the expiry after KEY_CACHE_MS is only a backstop.
 const KEY_CACHE_MS = 2_000
 const keyCache = new Map<string, { at: number; principal: Principal | null }>()
+export const keyCacheChanges: AnnouncedCache = { channel: 'sb_api_keys', staleFor: '2 s', clear: () => keyCache.clear() }
 
 export async function authenticateKey(deps: Deps, secret: string): Promise<Principal | null> {
   if (!secret.startsWith(KEY_PREFIX) || secret.length > 200) return null
@@ -83,6 +85,18 @@ export async function authenticateKey(deps: Deps, secret: string): Promise<Princ
   const now = deps.clock()
   const hit = keyCache.get(hash)
   if (hit && now.getTime() - hit.at < KEY_CACHE_MS) return hit.principal
+  // One lookup per key at a time: when the entry expires under load, the requests in between share it.
+  let pending = keyLookups.get(hash)
+  if (!pending) {
+    pending = lookUpKey(deps, hash, now).finally(() => keyLookups.delete(hash))
+    keyLookups.set(hash, pending)
+  }
+  return pending
+}
+
+const keyLookups = new Map<string, Promise<Principal | null>>()
+
+async function lookUpKey(deps: Deps, hash: string, now: Date): Promise<Principal | null> {
   const row = await deps.store.apiKeys.byHash(hash)
   const principal: Principal | null =
     row && !row.revokedAt

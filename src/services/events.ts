@@ -1,5 +1,6 @@
 import { newId } from '../domain/ids.js'
 import type { Repositories } from '../store/index.js'
+import type { AnnouncedCache } from './announced-cache.js'
 
 // Events for outbound webhooks. `emitEvent` takes the repositories of the caller's transaction, so the
 // event (and its deliveries) commit together with the change that caused it, or not at all.
@@ -29,13 +30,11 @@ export interface EventInput {
 type Subscriber = { id: string; businessId: string; events: string[] }
 
 // Whether a business has any enabled endpoint, cached briefly: the hot ingest path asks on every POST.
-// Changes made in this process clear the cache; another process's new endpoint is seen within a second.
+// A change to an endpoint clears the cache in every process (see announced-cache.ts); the short
+// expiry is only a backstop.
 const SUBSCRIBER_CACHE_MS = 1_000
 const subscriberCache = new Map<string, { at: number; subs: Subscriber[] }>()
-
-export function forgetSubscribers(): void {
-  subscriberCache.clear()
-}
+export const subscriberCacheChanges: AnnouncedCache = { channel: 'sb_webhook_endpoints', staleFor: 'a second', clear: () => subscriberCache.clear() }
 
 export async function subscribersOf(repos: Pick<Repositories, 'webhooks'>, businessIds: string[]): Promise<Subscriber[]> {
   const now = Date.now()

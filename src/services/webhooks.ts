@@ -6,7 +6,8 @@ import { isLocalHostname, isPrivateAddress } from '../domain/network.js'
 import { decodePageToken, encodePageToken, isTimeCursor } from '../domain/page-token.js'
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from '../store/webhooks.js'
 import type { Deps } from './deps.js'
-import { EVENT_TYPES, forgetSubscribers, WEBHOOK_CHANNEL } from './events.js'
+import { announceChange } from './announced-cache.js'
+import { EVENT_TYPES, subscriberCacheChanges, WEBHOOK_CHANNEL } from './events.js'
 
 const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000
 
@@ -85,7 +86,7 @@ export async function createEndpoint(deps: Deps, businessId: string, input: Endp
     createdAt: now,
     updatedAt: now,
   })
-  forgetSubscribers()
+  await announceChange(deps, subscriberCacheChanges)
   return { endpoint, secret }
 }
 
@@ -125,16 +126,16 @@ export async function updateEndpoint(
     })
   }
   const endpoint = await deps.store.webhooks.updateEndpoint(businessId, id, set)
-  forgetSubscribers()
+  await announceChange(deps, subscriberCacheChanges)
   if (!endpoint) throw new NotFoundError('not_found', `No webhook endpoint has the id ${id}.`, { id })
   return { endpoint, secret }
 }
 
 export async function deleteEndpoint(deps: Deps, businessId: string, id: string): Promise<void> {
-  forgetSubscribers()
   if (!isUuid(id) || !(await deps.store.webhooks.deleteEndpoint(businessId, id))) {
     throw new NotFoundError('not_found', `No webhook endpoint has the id ${id}.`, { id })
   }
+  await announceChange(deps, subscriberCacheChanges)
 }
 
 export interface DeliveryPage {

@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest'
-import { forEachDatabase, useTestApp } from '../helpers/harness.js'
+import { keyCacheChanges } from '../../src/services/api-keys.js'
+import { forEachDatabase, startTestApp, useTestApp } from '../helpers/harness.js'
+import { waitFor } from '../helpers/receiver.js'
 
 forEachDatabase('foundation', (kind) => {
   const t = useTestApp(kind)
@@ -38,6 +40,23 @@ forEachDatabase('foundation', (kind) => {
     const after = await t().request('GET', '/v1/api-keys', { key: created.body.data.key })
     expect(after.status).toBe(401)
     expect(after.body.error.code).toBe('unauthorized')
+  })
+
+  it('a revocation on one process is announced to the others, which drop their cached keys', async () => {
+    const { apiKey } = await t().seedBusiness()
+    const created = await t().request('POST', '/v1/api-keys', { key: apiKey, body: { name: 'till', scopes: ['contacts:read'] } })
+    const heard: string[] = []
+    // Servers follow this channel (jobs/cache-followers.ts); this listener only lets the test see it.
+    const unlisten = await t().deps.store.database.listen(keyCacheChanges.channel, (p) => heard.push(p))
+    const other = await startTestApp(kind, { sameDatabaseAs: t() })
+    try {
+      expect((await other.request('DELETE', `/v1/api-keys/${created.body.data.id}`, { key: apiKey })).status).toBe(200)
+      await waitFor(async () => heard.length >= 1 || null, 5_000, 'the revocation announced')
+      expect((await t().request('GET', '/v1/contacts', { key: created.body.data.key })).status).toBe(401)
+    } finally {
+      await unlisten()
+      await other.close()
+    }
   })
 
   it('401 without a key, with an unknown key, by header or bearer', async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { verifySignature } from '../../src/domain/webhook-signature.js'
 import { startWebhookDeliverer, type Deliverer } from '../../src/jobs/webhook-deliverer.js'
-import { emitEvent } from '../../src/services/events.js'
-import { forEachDatabase, useTestApp } from '../helpers/harness.js'
+import { emitEvent, subscriberCacheChanges } from '../../src/services/events.js'
+import { forEachDatabase, startTestApp, useTestApp } from '../helpers/harness.js'
 import { startReceiver, waitFor, type Receiver } from '../helpers/receiver.js'
 
 forEachDatabase('outbound webhooks', (kind) => {
@@ -25,6 +25,27 @@ forEachDatabase('outbound webhooks', (kind) => {
     expect(res.status).toBe(201)
     return res.body.data as { id: string; secret: string }
   }
+
+  it('an endpoint created, changed or deleted on one process is announced to the others, which drop their cached subscriber lists', async () => {
+    const { apiKey } = await t().seedBusiness()
+    const heard: string[] = []
+    // Servers follow this channel (jobs/cache-followers.ts); this listener only lets the test see it.
+    const unlisten = await t().deps.store.database.listen(subscriberCacheChanges.channel, (p) => heard.push(p))
+    const other = await startTestApp(kind, { sameDatabaseAs: t(), env: { SWITCHBOARD_ALLOW_PRIVATE_WEBHOOKS: '1' } })
+    try {
+      const created = await other.request('POST', '/v1/webhooks', { key: apiKey, body: { url: `${receiver.url}/elsewhere`, events: ['*'] } })
+      expect(created.status).toBe(201)
+      await waitFor(async () => heard.length >= 1 || null, 5_000, 'the creation announced')
+      const changed = await other.request('PATCH', `/v1/webhooks/${created.body.data.id}`, { key: apiKey, body: { events: ['message.received'] } })
+      expect(changed.status).toBe(200)
+      await waitFor(async () => heard.length >= 2 || null, 5_000, 'the change announced')
+      expect((await other.request('DELETE', `/v1/webhooks/${created.body.data.id}`, { key: apiKey })).status).toBe(200)
+      await waitFor(async () => heard.length >= 3 || null, 5_000, 'the deletion announced')
+    } finally {
+      await unlisten()
+      await other.close()
+    }
+  })
 
   it('creates an endpoint: the secret is shown once and never listed', async () => {
     const { apiKey } = await t().seedBusiness()
