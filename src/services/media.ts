@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { Readable } from 'node:stream'
 import { join } from 'node:path'
 import { NotFoundError, TooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors.js'
 import { isUuid, newId } from '../domain/ids.js'
@@ -99,10 +101,19 @@ export async function getMedia(deps: Deps, businessId: string, id: string): Prom
 }
 
 /** The file's bytes: from the disk cache, else fetched once through the provider and cached. */
-export async function mediaContent(deps: Deps, businessId: string, id: string): Promise<{ media: MediaRow; bytes: Uint8Array; mimeType: string }> {
+export interface MediaContent {
+  media: MediaRow
+  mimeType: string
+  size: number
+  /** The file's bytes; from the local cache they are streamed, never held in memory whole. */
+  open(): Readable
+}
+
+export async function mediaContent(deps: Deps, businessId: string, id: string): Promise<MediaContent> {
   const m = await getMedia(deps, businessId, id)
-  const cached = await readFile(cachePath(deps, m.id)).catch(() => null)
-  if (cached) return { media: m, bytes: cached, mimeType: m.mimeType }
+  const path = cachePath(deps, m.id)
+  const cached = await stat(path).catch(() => null)
+  if (cached?.isFile()) return { media: m, mimeType: m.mimeType, size: cached.size, open: () => createReadStream(path) }
   if (!m.providerMediaId) throw notFound(id)
   const number = await deps.store.numbers.get(businessId, m.numberId)
   if (!number) throw notFound(id)
@@ -115,7 +126,8 @@ export async function mediaContent(deps: Deps, businessId: string, id: string): 
   }
   await cache(deps, m.id, file.bytes).catch((err) => deps.log.warn({ err, media_id: m.id }, 'could not cache media'))
   if (m.sizeBytes === null) await deps.store.media.recordDownload(m.id, file.size, m.sha256 ? null : createHash('sha256').update(file.bytes).digest('hex'))
-  return { media: m, bytes: file.bytes, mimeType: m.mimeType || file.mimeType }
+  const bytes = Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength)
+  return { media: m, mimeType: m.mimeType || file.mimeType, size: bytes.length, open: () => Readable.from([bytes]) }
 }
 
 function cachePath(deps: Deps, id: string): string {

@@ -36,7 +36,9 @@ forEachDatabase('media', (kind) => {
     assert.equal(file.status, 200)
     assert.equal(file.headers['content-type'], 'image/png')
     assert.equal(createHash('sha256').update(file.body as unknown as string, 'binary').digest('hex').length, 64)
+    // The second time from the local cache, streamed from disk with its length.
     const res = await fetch(`${t().url}/v1/media/${mediaId}`, { headers: { authorization: `Bearer ${a.apiKey}` } })
+    assert.equal(res.headers.get('content-length'), String(PNG.length))
     assert.deepEqual(Buffer.from(await res.arrayBuffer()), PNG)
     // Another business, or a key without the scope.
     assert.equal((await t().request('GET', `/v1/media/${mediaId}`, { key: b.apiKey })).status, 404)

@@ -122,13 +122,14 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const { media, bytes, mimeType } = await mediaContent(app.deps, principalOf(req).businessId, req.params.id)
-      const name = (media.filename ?? media.id).replace(/["\r\n]/g, '')
+      const content = await mediaContent(app.deps, principalOf(req).businessId, req.params.id)
+      const name = (content.media.filename ?? content.media.id).replace(/["\r\n]/g, '')
       return reply
-        .type(mimeType)
+        .type(content.mimeType)
+        .header('content-length', content.size)
         .header('content-disposition', `inline; filename="${name}"`)
         .header('cache-control', 'private, max-age=3600')
-        .send(Buffer.from(bytes))
+        .send(content.open())
     },
   )
 
