@@ -103,7 +103,7 @@ export function ConversationList(p: ConversationListProps) {
           </select>
         </div>
       </header>
-      <div className="convs-body">
+      <div className="convs-body" aria-busy={p.loading}>
         <ErrorNote error={p.error} onRetry={p.onRetry} />
         {p.loading && p.items.length === 0 ? <Loading label="Loading conversations…" /> : null}
         {!p.loading && !p.error && p.items.length === 0 ? (
