@@ -125,13 +125,14 @@ export async function customerWrites(
 }
 
 /** Polls `check` until it returns a truthy value (webhooks arrive asynchronously); fails after `ms`. */
-export async function waitFor<T>(check: () => Promise<T | null | undefined | false>, ms = 5000, what = 'condition'): Promise<T> {
+/** Polls `check` until it answers; a heavy check gets a longer `everyMs`, so it does not slow down what it waits for. */
+export async function waitFor<T>(check: () => Promise<T | null | undefined | false>, ms = 5000, what = 'condition', everyMs = 20): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const v = await check()
     if (v) return v
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
+    await new Promise((r) => setTimeout(r, everyMs))
   }
 }
 

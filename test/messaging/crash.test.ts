@@ -67,7 +67,7 @@ forEachDatabase('messaging: crash while dispatching', (kind) => {
         }).data
         return out.map((e) => e.body.template.components[0].parameters[0].text)
       }
-      await waitFor(async () => new Set(await done()).size === TOTAL, 180_000, 'every message handed over after the restart')
+      await waitFor(async () => new Set(await done()).size === TOTAL, 180_000, 'every message handed over after the restart', 250)
       const texts = await done()
       const counts = new Map<string, number>()
       for (const t of texts) counts.set(t, (counts.get(t) ?? 0) + 1)
@@ -95,7 +95,7 @@ forEachDatabase('messaging: crash while dispatching', (kind) => {
       await waitFor(async () => {
         statusCounts = await notYetSent()
         return (statusCounts.sent ?? 0) + (statusCounts.delivered ?? 0) + (statusCounts.read ?? 0) === TOTAL
-      }, 180_000, 'every message to be at least sent')
+      }, 180_000, 'every message to be at least sent', 1000)
       console.log(`[${kind}] crash test: ${sentBeforeCrash} handed over before kill -9, ${inFlight} in flight at the crash, ` +
         `${twice} sent twice, ${texts.length} provider sends for ${TOTAL} messages; statuses ${JSON.stringify(statusCounts)}`)
       assert.ok(twice <= inFlight, `${twice} sent twice but only ${inFlight} were in flight`)
