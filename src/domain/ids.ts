@@ -5,6 +5,21 @@ import { randomBytes } from 'node:crypto'
 let lastMs = 0
 let seq = 0
 
+// Random bytes drawn a few kilobytes at a time: one call into the CSPRNG per id cost more than the rest
+// of making it (crypto.randomUUID keeps a similar cache).
+const POOL_BYTES = 4096
+let pool = Buffer.alloc(0)
+let poolAt = POOL_BYTES
+function random(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    pool = randomBytes(POOL_BYTES)
+    poolAt = 0
+  }
+  const out = pool.subarray(poolAt, poolAt + n)
+  poolAt += n
+  return out
+}
+
 export function newId(now: number = Date.now()): string {
   // A counter in the rand_a bits keeps ids made in the same millisecond increasing (method 1 of the RFC).
   if (now <= lastMs) {
@@ -13,9 +28,10 @@ export function newId(now: number = Date.now()): string {
     now = lastMs
   } else {
     lastMs = now
-    seq = randomBytes(2).readUInt16BE(0) & 0x7ff
+    seq = random(2).readUInt16BE(0) & 0x7ff
   }
-  const b = randomBytes(16)
+  // Written over in place: the pool never hands the same bytes out twice.
+  const b = random(16)
   b.writeUIntBE(now, 0, 6)
   b[6] = 0x70 | (seq >> 8)
   b[7] = seq & 0xff

@@ -5,7 +5,22 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; problem: string }
 
+// Parsing with the full metadata costs tens of microseconds; the same phones come back again and again
+// (every send to a customer, every webhook from them), so recent answers are kept.
+const MEMO_SIZE = 20_000
+const memo = new Map<string, PhoneResult>()
+
 export function normalizePhone(input: string, defaultCountry?: CountryCode): PhoneResult {
+  const key = `${defaultCountry ?? ''}\u0000${input}`
+  const hit = memo.get(key)
+  if (hit) return hit
+  const result = parse(input, defaultCountry)
+  if (memo.size >= MEMO_SIZE) memo.clear()
+  memo.set(key, result)
+  return result
+}
+
+function parse(input: string, defaultCountry?: CountryCode): PhoneResult {
   const raw = input.trim()
   if (raw === '') return { ok: false, problem: 'is empty; give a number in international format such as +14155550123' }
   if (/[a-z]/i.test(raw.replace(/^tel:/i, '').replace(/\s*(ext\.?|x)\s*\d+$/i, ''))) {

@@ -5,11 +5,12 @@ import { isUuid, newId } from '../domain/ids.js'
 import { decodePageToken, encodePageToken, isTimeCursor } from '../domain/page-token.js'
 import { normalizePhone } from '../domain/phone.js'
 import type { ContactFilter } from '../store/contact-list-query.js'
-import type { ContactPatch, ContactRow } from '../store/contacts.js'
+import type { ContactPatch, ContactRow, RecipientFound, RecipientWanted } from '../store/contacts.js'
 import { pgCode } from '../store/handle.js'
 import type { Repositories } from '../store/index.js'
 import { fieldDefs, validateFieldValues } from './contact-fields.js'
 import type { Deps } from './deps.js'
+import { groupCommit, perStore } from './group-commit.js'
 import { checkTagName, ensureTags } from './tags.js'
 import { emitEvents, subscribersOf, type EventInput } from './events.js'
 import { contactWire } from '../shared/contact-wire.js'
@@ -291,6 +292,68 @@ export async function findOrCreateContactByPhone(
     if (r.created) await emitEvents(store, [contactCreated(r.contact, row.at)], subs)
     return r
   })
+}
+
+export interface Recipient {
+  contact: ContactRow
+  /** Null only when `unlessOptedOut` held back a new conversation for a contact who opted out. */
+  conversationId: string | null
+}
+
+const wantsContactCreated = (subs: Array<{ businessId: string; events: string[] }>, businessId: string) =>
+  subs.some((s) => s.businessId === businessId && (s.events.includes('contact.created') || s.events.includes('*')))
+
+/** Recipients of a batch in one statement, and contact.created committed with it for businesses that listen. */
+async function ensureRecipientBatch(deps: Deps, items: RecipientWanted[]): Promise<Array<Recipient | null>> {
+  const at = deps.clock()
+  const subs = await subscribersOf(deps.store, [...new Set(items.map((i) => i.businessId))])
+  const found = new Map<string, RecipientFound>()
+  // A recipient is missing only when another transaction created it after the statement's snapshot;
+  // the next statement sees it.
+  for (let attempt = 0; attempt < 3 && found.size < items.length; attempt++) {
+    const ask = items.filter((i) => !found.has(i.key))
+    const rows = ask.some((i) => wantsContactCreated(subs, i.businessId))
+      ? await deps.store.tx(async (store) => {
+          const r = await store.contacts.ensureRecipients(ask, at)
+          const created = new Map(r.filter((x) => x.contactCreated && wantsContactCreated(subs, x.contact.businessId)).map((x) => [x.contact.id, x.contact]))
+          await emitEvents(store, [...created.values()].map((c) => contactCreated(c, at)), subs)
+          return r
+        })
+      : await deps.store.contacts.ensureRecipients(ask, at)
+    for (const r of rows) found.set(r.key, r)
+  }
+  return items.map((i) => {
+    const r = found.get(i.key)
+    return r ? { contact: r.contact, conversationId: r.conversationId } : null
+  })
+}
+
+// Template sends are group-committed here as well as at enqueue: a burst of sends to new or known
+// phones costs one statement for their contacts and conversations.
+const recipientQueue = perStore((deps) => groupCommit<RecipientWanted, Recipient | null>({ maxWeight: 100, run: (items) => ensureRecipientBatch(deps, items) }))
+
+/**
+ * The contact for a phone and its conversation on a number, each created when new (a send to a phone).
+ * `phone` is E.164 already. With `unlessOptedOut` (a send the opt-out will refuse), a contact who opted
+ * out gets no new, empty conversation. A profile name fills an empty name. When the business listens for
+ * contact.created, the contact and the event commit together.
+ */
+export async function ensureRecipient(
+  deps: Deps,
+  cmd: { businessId: string; numberId: string; phone: string; name?: string | null; unlessOptedOut: boolean },
+): Promise<Recipient> {
+  const r = await recipientQueue(deps)({
+    key: newId(),
+    businessId: cmd.businessId,
+    numberId: cmd.numberId,
+    phone: cmd.phone,
+    name: cmd.name?.trim() || null,
+    newContactId: newId(),
+    newConversationId: newId(),
+    unlessOptedOut: cmd.unlessOptedOut,
+  })
+  if (!r) throw new Error(`could not find or create the contact and conversation for ${cmd.phone} after retries`)
+  return r
 }
 
 /** Turns list filters (tag names, field text) into a store filter; 400 for unknown fields or operators. */

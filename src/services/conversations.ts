@@ -5,7 +5,7 @@ import type { Principal } from '../domain/principal.js'
 import type { ConversationFilter, ConversationPatch, ConversationWithCustomer } from '../store/conversations.js'
 import type { MessageRow } from '../store/messages.js'
 import type { Deps } from './deps.js'
-import { answersByKey, groupCommit, perStore } from './group-commit.js'
+import { byKey, groupLookup, perStore } from './group-commit.js'
 import { assertMemberOfBusiness } from './members.js'
 import { credentialsFor } from './numbers.js'
 import { decideWindow, type WindowDecision } from './window.js'
@@ -46,12 +46,7 @@ const notFound = (id: string) =>
   new NotFoundError('not_found', `No conversation has the id ${id}; list conversations with GET /v1/messaging/conversations.`, { id })
 
 // Lookups by id are group-committed: a burst of sends (each needs its conversation) costs one query.
-const lookups = perStore((deps) =>
-  groupCommit<string, ConversationWithCustomer | null>({
-    maxWeight: 500,
-    run: async (ids) => answersByKey(ids, await deps.store.conversations.getMany([...new Set(ids)]), (id) => id, (c) => c.id),
-  }),
-)
+const lookups = perStore((deps) => groupLookup(async (ids) => byKey(await deps.store.conversations.getMany(ids), (c) => c.id)))
 
 /** The conversation, or 404 (also for another business's id). */
 export async function getConversation(deps: Deps, businessId: string, id: string): Promise<Conversation> {

@@ -76,6 +76,29 @@ export function answersByKey<In, Row>(items: In[], rows: Row[], keyOfItem: (item
   return items.map((i) => byKey.get(keyOfItem(i)) ?? null)
 }
 
+/**
+ * Group-committed reads: lookups that arrive while a batch is in the database go together in the next
+ * one, a key asked twice is read once, and each batch starts after its callers arrived, so no answer
+ * is older than the request that asked. For the hot lookups of the send path, which would otherwise
+ * cost one round trip per request. Outside transactions only: a transaction reads on its own connection.
+ */
+export function groupLookup<V>(load: (keys: string[]) => Promise<Map<string, V>>, maxKeys = 500): GroupCommit<string, V | null> {
+  return groupCommit<string, V | null>({
+    maxWeight: maxKeys,
+    // Two batches at once: a burst's second batch does not wait for the first one's round trip.
+    concurrency: 2,
+    run: async (keys) => {
+      const found = await load([...new Set(keys)])
+      return keys.map((k) => found.get(k) ?? null)
+    },
+  })
+}
+
+/** Rows by a key, for groupLookup. */
+export function byKey<V>(rows: V[], keyOf: (row: V) => string): Map<string, V> {
+  return new Map(rows.map((r) => [keyOf(r), r]))
+}
+
 /** One group-commit queue per store (tests run many apps in one process, each with its own store). */
 export function perStore<In, Out>(make: (deps: Deps) => GroupCommit<In, Out>): (deps: Deps) => GroupCommit<In, Out> {
   const queues = new WeakMap<object, GroupCommit<In, Out>>()

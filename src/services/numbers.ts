@@ -7,6 +7,7 @@ import { pgCode } from '../store/handle.js'
 import type { NumberPatch, NumberRow } from '../store/numbers.js'
 import type { Config } from '../config.js'
 import type { Deps } from './deps.js'
+import { byKey, groupLookup, perStore } from './group-commit.js'
 
 // WhatsApp numbers: connect, list, change, disconnect; and the look-ups every other area needs
 // (the number to send from, its decrypted credentials, the number a webhook is for).
@@ -194,16 +195,22 @@ export async function deleteNumber(deps: Deps, businessId: string, id: string): 
   }).finally(() => forgetNumbers(deps))
 }
 
+// Every send resolves its number: group-committed, a burst of sends costs one query.
+const numberLookups = perStore((deps) => groupLookup(async (ids) => byKey(await deps.store.numbers.byIds(ids), (n) => n.id)))
+const defaultLookups = perStore((deps) => groupLookup(async (businessIds) => byKey(await deps.store.numbers.defaultsFor(businessIds), (n) => n.businessId)))
+
 /**
  * The number a send goes out from: the one named, or the business's default. 404 for an id that is not
  * this business's; 422 when there is no default or the number is disconnected.
  */
+
 export async function resolveSendingNumber(deps: Deps, businessId: string, numberId?: string | null): Promise<NumberRow> {
   let n: NumberRow | null
   if (numberId) {
-    n = await getNumber(deps, businessId, numberId)
+    n = isUuid(numberId) ? await numberLookups(deps)(numberId.toLowerCase()) : null
+    if (!n || n.businessId !== businessId) throw notFound(numberId)
   } else {
-    n = await deps.store.numbers.defaultFor(businessId)
+    n = await defaultLookups(deps)(businessId)
     if (!n) {
       throw new RuleRefusedError(
         'no_number',

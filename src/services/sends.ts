@@ -4,7 +4,7 @@ import { checkContent, previewOf, type OutboundContent } from '../domain/outboun
 import type { Principal } from '../domain/principal.js'
 import type { TemplateComponent } from '../providers/index.js'
 import { OUTBOX_CHANNEL, type MessageRow, type QueuedMessage } from '../store/messages.js'
-import { assertNotOptedOut, findOrCreateContactByPhone, phoneOrThrow } from './contacts.js'
+import { assertNotOptedOut, ensureRecipient, phoneOrThrow } from './contacts.js'
 import { getConversation } from './conversations.js'
 import type { Deps } from './deps.js'
 import { resolveSendingNumber } from './numbers.js'
@@ -242,14 +242,15 @@ export async function sendTemplate(deps: Deps, cmd: TemplateSendCommand): Promis
   await assertSenderMayMessage(deps, number.id, phone)
   const template = await approvedTemplateFor(deps, number.id, cmd.templateKey, cmd.language)
   const filled = fillTemplate(template, cmd.variables)
-  const { contact } = await findOrCreateContactByPhone(deps, { businessId: cmd.businessId, phone, name: cmd.customerName ?? null })
-  if (template.category === 'MARKETING') assertNotOptedOut(contact)
+  const marketing = template.category === 'MARKETING'
+  const { contact, conversationId } = await ensureRecipient(deps, { businessId: cmd.businessId, numberId: number.id, phone, name: cmd.customerName, unlessOptedOut: marketing })
+  if (marketing) assertNotOptedOut(contact)
+  if (!conversationId) throw new Error('a recipient without a conversation was not refused')
   const at = deps.clock()
-  const conv = await deps.store.conversations.ensure({ id: newId(), businessId: cmd.businessId, numberId: number.id, contactId: contact.id, at })
   return enqueueOrReplay(deps, {
     id: newId(),
     businessId: cmd.businessId,
-    conversationId: conv.id,
+    conversationId,
     numberId: number.id,
     messageType: 'template',
     text: filled.text,

@@ -10,6 +10,7 @@ import type {
 } from '../providers/index.js'
 import type { TemplateFilter, TemplateRow } from '../store/templates.js'
 import type { Deps } from './deps.js'
+import { groupLookup, perStore } from './group-commit.js'
 import { credentialsFor, getNumber, resolveSendingNumber } from './numbers.js'
 
 // Templates: create (submitted to the number's provider for review), list, get, delete, sync from the
@@ -192,12 +193,25 @@ export async function syncTemplates(deps: Deps, businessId: string, numberId?: s
 // Sending
 
 /** An approved template of the number, or the error that says why it cannot be used. */
+// Every template send looks its template up by name: group-committed, a burst costs one query.
+const nameLookups = perStore((deps) =>
+  groupLookup<TemplateRow[]>(async (keys) => {
+    const rows = await deps.store.templates.byNames(keys.map((k) => ({ numberId: k.slice(0, k.indexOf('\n')), name: k.slice(k.indexOf('\n') + 1) })))
+    const found = new Map<string, TemplateRow[]>()
+    for (const t of rows) {
+      const k = `${t.numberId}\n${t.name}`
+      found.set(k, [...(found.get(k) ?? []), t])
+    }
+    return found
+  }),
+)
+
 /**
  * The template a key (and optional language) names on a number, whatever its status: 404
  * `template_not_found`, or 400 when several languages exist and none was given.
  */
 export async function templateByKey(deps: Deps, numberId: string, key: string, language?: string): Promise<TemplateRow> {
-  const all = await deps.store.templates.byName(numberId, key)
+  const all = (await nameLookups(deps)(`${numberId}\n${key}`)) ?? []
   if (all.length === 0) {
     throw new NotFoundError(
       'template_not_found',

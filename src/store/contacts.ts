@@ -68,6 +68,29 @@ function fromRaw(r: RawContact): ContactRow {
   }
 }
 
+/** Whom a template send goes to: a phone on a number, with the contact and conversation made when new. */
+export interface RecipientWanted {
+  /** Unique within a batch: the answer comes back under it. */
+  key: string
+  businessId: string
+  numberId: string
+  phone: string
+  name: string | null
+  /** Ids to use if the contact or the conversation is new. */
+  newContactId: string
+  newConversationId: string
+  /** No new conversation for a contact who opted out (a marketing send, which will be refused). */
+  unlessOptedOut: boolean
+}
+
+export interface RecipientFound {
+  key: string
+  contact: ContactRow
+  contactCreated: boolean
+  /** Null only when `unlessOptedOut` held back a new conversation. */
+  conversationId: string | null
+}
+
 export function contactsRepo(h: Handle) {
   return {
     /** Inserts unless the phone is taken; null means another contact has it. */
@@ -111,6 +134,51 @@ export function contactsRepo(h: Handle) {
         .where(live(businessId, id))
         .returning()
       return c ?? null
+    },
+    /**
+     * For a batch of sends: each phone's contact and its conversation on the number, created when new, in
+     * one statement (as findOrCreateByPhone, a known name fills an empty one). A recipient is missing
+     * from the answer only when another transaction created its contact or conversation after this
+     * statement's snapshot: ask again for those. Contacts and conversations are inserted in key order,
+     * so two batches never wait on each other in a cycle.
+     */
+    async ensureRecipients(items: RecipientWanted[], at: Date): Promise<RecipientFound[]> {
+      if (items.length === 0) return []
+      const doc = JSON.stringify(items.map((i) => ({ k: i.key, b: i.businessId, n: i.numberId, c: i.newContactId, v: i.newConversationId, p: i.phone, name: i.name, u: i.unlessOptedOut })))
+      const ts = at.toISOString()
+      const rows = await h.rows<RawContact & { k: string; conversation_id: string | null }>(sql`
+        WITH v AS (
+          SELECT * FROM jsonb_to_recordset(${doc}::jsonb) AS x(k text, b uuid, n uuid, c uuid, v uuid, p text, name text, u boolean)
+        ), vc AS (
+          SELECT DISTINCT ON (b, p) b, p, c, name FROM v ORDER BY b, p, (name IS NULL), k
+        ), ins AS (
+          INSERT INTO contacts (id, business_id, phone, name, fields, created_at, updated_at)
+          SELECT c, b, p, name, '{}'::jsonb, ${ts}::timestamptz, ${ts}::timestamptz FROM vc ORDER BY b, p
+          ON CONFLICT (business_id, phone) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+            WHERE contacts.name IS NULL AND excluded.name IS NOT NULL
+          RETURNING contacts.*, (xmax = 0) AS created
+        ), found AS (
+          SELECT * FROM ins
+          UNION ALL
+          SELECT c.*, false AS created FROM contacts c JOIN vc ON c.business_id = vc.b AND c.phone = vc.p
+            WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = c.id)
+        ), pairs AS (
+          SELECT DISTINCT ON (v.n, f.id) v.v AS conv_id, v.b, v.n, f.id AS contact_id
+            FROM v JOIN found f ON f.business_id = v.b AND f.phone = v.p
+            WHERE NOT (v.u AND f.opted_out)
+            ORDER BY v.n, f.id, v.k
+        ), cv AS (
+          INSERT INTO conversations (id, business_id, number_id, contact_id, created_at, updated_at)
+          SELECT conv_id, b, n, contact_id, ${ts}::timestamptz, ${ts}::timestamptz FROM pairs ORDER BY n, contact_id
+          ON CONFLICT (number_id, contact_id) DO NOTHING
+          RETURNING id, number_id, contact_id
+        )
+        SELECT v.k, f.*, coalesce(cv.id, ec.id) AS conversation_id
+          FROM v JOIN found f ON f.business_id = v.b AND f.phone = v.p
+          LEFT JOIN cv ON cv.number_id = v.n AND cv.contact_id = f.id
+          LEFT JOIN conversations ec ON ec.number_id = v.n AND ec.contact_id = f.id
+          WHERE coalesce(cv.id, ec.id) IS NOT NULL OR (v.u AND f.opted_out)`)
+      return rows.map((r) => ({ key: r.k, contact: fromRaw(r), contactCreated: r.created, conversationId: r.conversation_id }))
     },
     /**
      * The contact with this phone, created if new, in one statement and with no write when it exists

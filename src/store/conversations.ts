@@ -119,21 +119,6 @@ export function conversationsRepo(h: Handle) {
     },
 
     /** The conversation of (number, contact), created when new; one statement, safe when two race. */
-    async ensure(row: { id: string; businessId: string; numberId: string; contactId: string; at: Date }): Promise<{ id: string; created: boolean }> {
-      const inserted = await h.db
-        .insert(conversations)
-        .values({ id: row.id, businessId: row.businessId, numberId: row.numberId, contactId: row.contactId, createdAt: row.at, updatedAt: row.at })
-        .onConflictDoNothing({ target: [conversations.numberId, conversations.contactId] })
-        .returning({ id: conversations.id })
-      if (inserted[0]) return { id: inserted[0].id, created: true }
-      const [existing] = await h.db
-        .select({ id: conversations.id })
-        .from(conversations)
-        .where(and(eq(conversations.numberId, row.numberId), eq(conversations.contactId, row.contactId)))
-      if (!existing) throw new Error('conversations.ensure: conflict without a row')
-      return { id: existing.id, created: false }
-    },
-
     async list(f: ConversationFilter, after: ActivityKey | undefined, limit: number, order: 'newest' | 'oldest' = 'newest'): Promise<ConversationWithCustomer[]> {
       const rows = await h.db
         .select(columns)

@@ -1,5 +1,5 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm'
-import type { Handle } from './handle.js'
+import { pgArray, type Handle } from './handle.js'
 import { numbers } from './schema/index.js'
 
 // WhatsApp numbers (channels) of a business. Secrets arrive here already sealed by the service.
@@ -42,9 +42,12 @@ export function numbersRepo(h: Handle) {
       const [r] = await h.db.select({ n: sql<number>`count(*)::int` }).from(numbers).where(eq(numbers.businessId, businessId))
       return r?.n ?? 0
     },
-    async defaultFor(businessId: string): Promise<NumberRow | null> {
-      const [n] = await h.db.select().from(numbers).where(and(eq(numbers.businessId, businessId), eq(numbers.isDefault, true)))
-      return n ?? null
+    /** The default number of each business given (at most one each: a partial unique index). */
+    async defaultsFor(businessIds: string[]): Promise<NumberRow[]> {
+      return h.db.select().from(numbers).where(and(sql`${numbers.businessId} = ANY(${pgArray(businessIds)}::uuid[])`, eq(numbers.isDefault, true)))
+    },
+    async byIds(ids: string[]): Promise<NumberRow[]> {
+      return h.db.select().from(numbers).where(sql`${numbers.id} = ANY(${pgArray(ids)}::uuid[])`)
     },
     /** Clears the default flag on every other number (the partial unique index allows one default). */
     async unsetDefault(businessId: string, exceptId: string | null, at: Date): Promise<void> {

@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, notInArray, or, sql } from 'drizzle-orm'
-import type { Handle } from './handle.js'
+import { pgArray, type Handle } from './handle.js'
 import { templates } from './schema/index.js'
 
 export type TemplateRow = typeof templates.$inferSelect
@@ -48,8 +48,16 @@ export function templatesRepo(h: Handle) {
     },
 
     /** Every language of a template name on one number. */
-    async byName(numberId: string, name: string): Promise<TemplateRow[]> {
-      return h.db.select().from(templates).where(and(eq(templates.numberId, numberId), eq(templates.name, name))).orderBy(templates.language)
+    /** Every language of each (number, name) asked, in one statement. */
+    async byNames(keys: Array<{ numberId: string; name: string }>): Promise<TemplateRow[]> {
+      if (keys.length === 0) return []
+      return h.db
+        .select()
+        .from(templates)
+        .where(
+          sql`(${templates.numberId}, ${templates.name}) IN (SELECT * FROM unnest(${pgArray(keys.map((k) => k.numberId))}::uuid[], ${pgArray(keys.map((k) => k.name))}::text[]))`,
+        )
+        .orderBy(templates.language)
     },
 
     async list(f: TemplateFilter, after: TemplateKey | undefined, limit: number): Promise<TemplateRow[]> {

@@ -161,6 +161,44 @@ forEachDatabase('messaging: templates', (kind) => {
     assert.equal(util.status, 201)
   })
 
+  test('a burst of template sends: one contact and one conversation per phone, however the sends are batched', async () => {
+    const b = await bizWithNumber(t(), emu())
+    await approvedTemplate(t(), b, ORDER)
+    const phones = Array.from({ length: 6 }, () => customerPhone())
+    // Four sends to each new phone at once, one of them naming the customer.
+    const sends = await Promise.all(phones.flatMap((phone, p) => [0, 1, 2, 3].map((n) =>
+      t().request('POST', '/v1/messaging/messages/template', {
+        key: b.apiKey,
+        body: { phone, template_key: 'order_update', ...(n === 2 ? { customer_name: `Customer ${p}` } : {}), variables: { first_name: 'Ana', order_id: `${p}-${n}` } },
+      }))))
+    assert.deepEqual(sends.map((r) => r.status), sends.map(() => 201))
+    for (const [p, phone] of phones.entries()) {
+      const mine = sends.slice(p * 4, p * 4 + 4).map((r) => r.body.data.conversation_id as string)
+      assert.equal(new Set(mine).size, 1, `one conversation for ${phone}`)
+      const conv = (await t().request('GET', `/v1/messaging/conversations/${mine[0]}`, { key: b.apiKey })).body.data
+      assert.equal(conv.customer_phone, phone)
+      assert.equal(conv.customer_name, `Customer ${p}`)
+      const contacts = await t().request('GET', `/v1/contacts?search=${encodeURIComponent(phone.slice(1))}`, { key: b.apiKey })
+      assert.equal(contacts.body.data.length, 1, `one contact for ${phone}`)
+    }
+    const all = await t().request('GET', '/v1/messaging/conversations?page_size=100', { key: b.apiKey })
+    assert.equal(all.body.data.length, phones.length)
+  })
+
+  test('a marketing send refused for an opted-out contact leaves no empty conversation behind', async () => {
+    const b = await bizWithNumber(t(), emu())
+    await approvedTemplate(t(), b, { name: 'weekly_deals', category: 'MARKETING', body: 'Deals for {{first_name}} this week!', examples: { first_name: 'Ana' } })
+    const phone = customerPhone()
+    const contact = await t().request('POST', '/v1/contacts', { key: b.apiKey, body: { phone, name: 'Opted Out' } })
+    assert.equal(contact.status, 201)
+    await setOptOut(t().deps, b.businessId, contact.body.data.id, true, 'api')
+    const oo = await t().request('POST', '/v1/messaging/messages/template', { key: b.apiKey, body: { phone, template_key: 'weekly_deals', variables: { first_name: 'Bo' } } })
+    assert.equal(oo.status, 422)
+    assert.equal(oo.body.error.code, 'contact_opted_out')
+    const convs = await t().request('GET', '/v1/messaging/conversations', { key: b.apiKey })
+    assert.deepEqual(convs.body.data, [])
+  })
+
   test('several numbers: a send may name its number; contacts are shared, conversations are per number', async () => {
     const b = await bizWithNumber(t(), emu())
     const second = await connectEmulatorNumber(t(), emu(), b.businessId, { name: 'Second line' })

@@ -80,6 +80,16 @@ forEachDatabase('webhook events from real changes', (kind) => {
     expect(again.status).toBe(201)
     await waitFor(async () => got().filter((e) => e.type === 'message.status' && e.data.message_id === again.body.data.id).length > 0 || null, 10_000, 'the second send')
     expect(got().filter((e) => e.type === 'contact.created' && e.data.phone === '+14155550196')).toHaveLength(1)
+
+    // A burst of sends to new phones (group-committed together): one contact.created per phone.
+    const burst = ['+14155550181', '+14155550182', '+14155550183', '+14155550184']
+    const sends = await Promise.all(burst.flatMap((phone) => [1, 2, 3].map((n) =>
+      t().request('POST', '/v1/messaging/messages/template', { key: b.apiKey, body: { phone, template_key: 'events_note', variables: { code: String(n) } } }))))
+    expect(sends.map((r) => r.status)).toEqual(sends.map(() => 201))
+    for (const phone of burst) await waitFor(async () => got().find((e) => e.type === 'contact.created' && e.data.phone === phone) ?? null, 10_000, `contact.created for ${phone}`)
+    const lastIds = new Set(sends.map((r) => r.body.data.id))
+    await waitFor(async () => got().filter((e) => e.type === 'message.status' && lastIds.has(e.data.message_id)).length >= lastIds.size || null, 10_000, 'the burst sent')
+    for (const phone of burst) expect(got().filter((e) => e.type === 'contact.created' && e.data.phone === phone)).toHaveLength(1)
   })
 
   it('events only for what an endpoint subscribes to, and nothing for other businesses', async () => {
