@@ -34,4 +34,10 @@ describe('normalizePhone', () => {
     expect(phoneFromWaId('14155552671')).toBe('+14155552671')
     expect(waIdFromPhone('+14155552671')).toBe('14155552671')
   })
+
+  it('remembers answers per default country: the same text can be a number with one and not without', () => {
+    expect(normalizePhone('020 7946 0958', 'GB')).toEqual({ ok: true, e164: '+442079460958' })
+    expect(normalizePhone('020 7946 0958').ok).toBe(false)
+    expect(normalizePhone('020 7946 0958', 'GB')).toEqual({ ok: true, e164: '+442079460958' })
+  })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { groupCommit } from '../../src/services/group-commit.js'
+import { groupCommit, groupLookup } from '../../src/services/group-commit.js'
 
 const tick = () => new Promise((r) => setTimeout(r, 5))
 
@@ -46,5 +46,34 @@ describe('group commit', () => {
     })
     const results = await Promise.allSettled([q(1), q(2), q(3), q(4)])
     expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['1', '2', 'bad item 3', '4'])
+  })
+
+  test('lookups: a key asked by many at once is read once; unknown keys answer null', async () => {
+    const reads: string[][] = []
+    const lookup = groupLookup<string>(async (keys) => {
+      reads.push(keys)
+      await tick()
+      return new Map(keys.filter((k) => k !== 'nobody').map((k) => [k, k.toUpperCase()]))
+    })
+    const answers = await Promise.all(['ana', 'bo', 'ana', 'nobody', 'ana'].map((k) => lookup(k)))
+    expect(answers).toEqual(['ANA', 'BO', 'ANA', null, 'ANA'])
+    // Two reads at a time: the first two callers each started one; the three who came while those
+    // ran shared the next, which asked for 'ana' once.
+    expect(reads).toEqual([['ana'], ['bo'], ['ana', 'nobody']])
+  })
+
+  test('lookups: no answer is older than the request: a caller who arrives during a read gets the next one', async () => {
+    let value = 'old'
+    const lookup = groupLookup<string>(async (keys) => {
+      const seen = value
+      await tick()
+      return new Map(keys.map((k) => [k, seen]))
+    })
+    const early = lookup('k')
+    await new Promise((r) => setTimeout(r, 1))
+    value = 'new'
+    const late = lookup('k')
+    expect(await early).toBe('old')
+    expect(await late).toBe('new')
   })
 })
