@@ -63,10 +63,24 @@ export function groupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): GroupCo
     }
   }
 
+  // A batch starts at the end of the event loop's turn, not at the first request: the requests that
+  // arrived together (parsed in one turn) go in it together. This matters most on the embedded database,
+  // whose statements run on this thread: while one runs no request can arrive to join it, so without
+  // the wait every batch would hold one item.
+  let scheduled = false
+  const kick = () => {
+    if (scheduled || running >= concurrency) return
+    scheduled = true
+    setImmediate(() => {
+      scheduled = false
+      if (waiting.length && running < concurrency) void drain()
+    })
+  }
+
   return (item: In) =>
     new Promise<Out>((resolve, reject) => {
       waiting.push({ item, weight: opts.weight?.(item) ?? 1, resolve, reject })
-      if (running < concurrency) void drain()
+      kick()
     })
 }
 
