@@ -27,6 +27,7 @@ import {
 } from '../domain/sender.js'
 import type { SenderFilter, SenderKey, SenderPatch, SenderRow, SenderSortColumn, SortDirection } from '../store/senders.js'
 import type { Deps } from './deps.js'
+import { byKey, groupLookup, perStore } from './group-commit.js'
 import { DEFAULT_THROUGHPUT_MPS, numberByPhoneNumberId } from './numbers.js'
 import type { EmulatorTarget } from '../providers/provisioning.js'
 
@@ -397,15 +398,17 @@ export async function launchSender(deps: Deps, businessId: string, id: string, o
 
 // Every send asks. Most numbers were connected directly and have no sender: that answer is cached
 // briefly to keep the check off the database on the hot path. A number that has a sender is always
-// looked up, so a state change applies to the very next send.
+// looked up, so a state change applies to the very next send. Lookups are group-committed: when the
+// cached answer expires under load, the requests in flight share one query.
 const SENDER_CACHE_MS = 2_000
 const senderCache = new Map<string, { at: number; sender: SenderRow | null }>()
+const senderLookups = perStore((deps) => groupLookup(async (ids) => byKey(await deps.store.senders.byNumberIds(ids), (s) => s.numberId as string)))
 
 async function senderOfNumber(deps: Deps, numberId: string): Promise<SenderRow | null> {
   const now = Date.now()
   const hit = senderCache.get(numberId)
   if (hit && now - hit.at < SENDER_CACHE_MS) return hit.sender
-  const sender = await deps.store.senders.byNumberId(numberId)
+  const sender = await senderLookups(deps)(numberId)
   if (senderCache.size > 10_000) senderCache.clear()
   if (sender) senderCache.delete(numberId)
   else senderCache.set(numberId, { at: now, sender: null })

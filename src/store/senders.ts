@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm'
-import type { Handle } from './handle.js'
+import { pgArray, type Handle } from './handle.js'
 import { senderEvents, senders } from './schema/index.js'
 
 // Senders and their state history. Every state change names the state it expects in its WHERE, so a
@@ -116,6 +116,15 @@ export function sendersRepo(h: Handle) {
     },
 
     /** The sender (deleted ones included) whose number this is, if the number came from provisioning. */
+    /** The first sender of each number given (numbers without one are absent). */
+    async byNumberIds(numberIds: string[]): Promise<SenderRow[]> {
+      if (numberIds.length === 0) return []
+      return h.db
+        .selectDistinctOn([senders.numberId])
+        .from(senders)
+        .where(sql`${senders.numberId} = ANY(${pgArray(numberIds)}::uuid[])`)
+        .orderBy(senders.numberId, asc(senders.createdAt))
+    },
     async byNumberId(numberId: string): Promise<SenderRow | null> {
       const [s] = await h.db.select().from(senders).where(eq(senders.numberId, numberId)).orderBy(asc(senders.createdAt)).limit(1)
       return s ?? null
