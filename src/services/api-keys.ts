@@ -6,6 +6,7 @@ import { isScope } from '../domain/scopes.js'
 import type { ApiKeyRow } from '../store/api-keys.js'
 import { announceChange, type AnnouncedCache } from './announced-cache.js'
 import type { Deps } from './deps.js'
+import { groupLookup, perStore } from './group-commit.js'
 
 const KEY_PREFIX = 'sb_'
 
@@ -85,25 +86,26 @@ export async function authenticateKey(deps: Deps, secret: string): Promise<Princ
   const now = deps.clock()
   const hit = keyCache.get(hash)
   if (hit && now.getTime() - hit.at < KEY_CACHE_MS) return hit.principal
-  // One lookup per key at a time: when the entry expires under load, the requests in between share it.
-  let pending = keyLookups.get(hash)
-  if (!pending) {
-    pending = lookUpKey(deps, hash, now).finally(() => keyLookups.delete(hash))
-    keyLookups.set(hash, pending)
-  }
-  return pending
+  // Group-committed: when the entry expires under load, the requests in flight share one lookup.
+  return (await keyLookups(deps)(hash)) ?? null
 }
 
-const keyLookups = new Map<string, Promise<Principal | null>>()
+const keyLookups = perStore((deps) => groupLookup<Principal | null>((hashes) => lookUpKeys(deps, hashes)))
 
-async function lookUpKey(deps: Deps, hash: string, now: Date): Promise<Principal | null> {
-  const row = await deps.store.apiKeys.byHash(hash)
-  const principal: Principal | null =
-    row && !row.revokedAt
-      ? { businessId: row.businessId, kind: 'api_key', id: row.id, name: row.name, scopes: new Set(row.scopes), role: null }
-      : null
+async function lookUpKeys(deps: Deps, hashes: string[]): Promise<Map<string, Principal | null>> {
+  const now = deps.clock()
+  const rows = new Map((await deps.store.apiKeys.byHashes(hashes)).map((r) => [r.keyHash, r]))
   if (keyCache.size > 10_000) keyCache.clear()
-  keyCache.set(hash, { at: now.getTime(), principal })
-  if (row && principal) void deps.store.apiKeys.touch(row.id, now).catch((err) => deps.log.warn({ err }, 'could not record key use'))
-  return principal
+  const found = new Map<string, Principal | null>()
+  for (const hash of hashes) {
+    const row = rows.get(hash)
+    const principal: Principal | null =
+      row && !row.revokedAt
+        ? { businessId: row.businessId, kind: 'api_key', id: row.id, name: row.name, scopes: new Set(row.scopes), role: null }
+        : null
+    keyCache.set(hash, { at: now.getTime(), principal })
+    found.set(hash, principal)
+    if (row && principal) void deps.store.apiKeys.touch(row.id, now).catch((err) => deps.log.warn({ err }, 'could not record key use'))
+  }
+  return found
 }

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm'
-import type { Handle } from './handle.js'
+import { pgArray, type Handle } from './handle.js'
 import { apiKeys } from './schema/index.js'
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect
@@ -10,9 +10,9 @@ export function apiKeysRepo(h: Handle) {
       const [k] = await h.db.insert(apiKeys).values(row).returning()
       return k
     },
-    async byHash(keyHash: string): Promise<ApiKeyRow | null> {
-      const [k] = await h.db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash))
-      return k ?? null
+    async byHashes(keyHashes: string[]): Promise<ApiKeyRow[]> {
+      if (keyHashes.length === 0) return []
+      return h.db.select().from(apiKeys).where(sql`${apiKeys.keyHash} = ANY(${pgArray(keyHashes)}::text[])`)
     },
     async get(businessId: string, id: string): Promise<ApiKeyRow | null> {
       const [k] = await h.db.select().from(apiKeys).where(and(eq(apiKeys.businessId, businessId), eq(apiKeys.id, id)))
