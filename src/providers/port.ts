@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream'
 // All that services may ask of a WhatsApp provider. Plain data in and out: no store, no Fastify, no
 // HTTP. Adapters throw ProviderError (src/domain/errors.ts) with `retryable` decided once, in the
 // adapter; they never write anywhere.
@@ -228,10 +229,11 @@ export interface MediaInfo {
   size: number | null
 }
 
+/** What a download wrote: the bytes went to the caller's stream, never held whole in memory. */
 export interface DownloadedMedia {
-  bytes: Uint8Array
   mimeType: string
-  sha256?: string
+  /** Of the bytes written, hex (checked against the provider's when it gave one). */
+  sha256: string
   size: number
 }
 
@@ -401,7 +403,8 @@ export interface WhatsAppProvider {
 
   uploadMedia(creds: NumberCredentials, file: MediaUpload): Promise<{ mediaId: string }>
   getMediaInfo(creds: NumberCredentials, mediaId: string): Promise<MediaInfo>
-  downloadMedia(creds: NumberCredentials, mediaId: string): Promise<DownloadedMedia>
+  /** Streams the file into `into` (which it ends). On an error the caller discards what was written. */
+  downloadMedia(creds: NumberCredentials, mediaId: string, into: Writable): Promise<DownloadedMedia>
 
   getNumberInfo(creds: NumberCredentials): Promise<NumberInfo>
   registerNumber(creds: NumberCredentials, pin: string): Promise<void>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
-import { Readable } from 'node:stream'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
 import { join } from 'node:path'
 import { NotFoundError, TooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors.js'
 import { isUuid, newId } from '../domain/ids.js'
@@ -117,17 +117,22 @@ export async function mediaContent(deps: Deps, businessId: string, id: string): 
   if (!m.providerMediaId) throw notFound(id)
   const number = await deps.store.numbers.get(businessId, m.numberId)
   if (!number) throw notFound(id)
+  // Streamed to a temporary name and renamed, so a reader never sees half a file, and no download is
+  // held whole in memory (documents weigh up to 100 MB).
+  const dir = join(deps.config.dataDir, 'media')
+  await mkdir(dir, { recursive: true })
+  const tmp = join(dir, `${m.id}.${process.pid}.${newId()}.tmp`)
   let file
   try {
-    file = await deps.providers.for(number).downloadMedia(credentialsFor(deps, number), m.providerMediaId)
+    file = await deps.providers.for(number).downloadMedia(credentialsFor(deps, number), m.providerMediaId, createWriteStream(tmp))
+    await rename(tmp, path)
   } catch (err) {
+    await rm(tmp, { force: true })
     await noteProviderError(deps, number.id, err)
     throw err
   }
-  await cache(deps, m.id, file.bytes).catch((err) => deps.log.warn({ err, media_id: m.id }, 'could not cache media'))
-  if (m.sizeBytes === null) await deps.store.media.recordDownload(m.id, file.size, m.sha256 ? null : createHash('sha256').update(file.bytes).digest('hex'))
-  const bytes = Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength)
-  return { media: m, mimeType: m.mimeType || file.mimeType, size: bytes.length, open: () => Readable.from([bytes]) }
+  if (m.sizeBytes === null) await deps.store.media.recordDownload(m.id, file.size, m.sha256 ? null : file.sha256)
+  return { media: m, mimeType: m.mimeType || file.mimeType, size: file.size, open: () => createReadStream(path) }
 }
 
 function cachePath(deps: Deps, id: string): string {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
 import { CloudProvider } from '../../src/providers/cloud/adapter.js'
 import { createProviderRegistry } from '../../src/providers/index.js'
 import type { NumberCredentials } from '../../src/providers/port.js'
@@ -16,6 +17,15 @@ const seen: Seen[] = []
 const TOKEN = 'EAAG-secret-token'
 const MEDIA = Buffer.from('fake image bytes')
 let server: Server
+
+/** A Writable that keeps what a download streamed into it. */
+function sink(): { stream: Writable; bytes(): Buffer } {
+  const chunks: Buffer[] = []
+  return {
+    stream: new Writable({ write: (chunk: Buffer, _enc, done) => { chunks.push(chunk); done() } }),
+    bytes: () => Buffer.concat(chunks),
+  }
+}
 let base = ''
 let hangs: ServerResponse[] = []
 
@@ -139,11 +149,13 @@ describe('Cloud adapter over HTTP', () => {
     const info = await cloud.getMediaInfo(creds(), '4490')
     assert.equal(info.mimeType, 'image/jpeg')
     assert.equal(info.size, MEDIA.length)
-    const dl = await cloud.downloadMedia(creds(), '4490')
-    assert.deepEqual(Buffer.from(dl.bytes), MEDIA)
+    const into = sink()
+    const dl = await cloud.downloadMedia(creds(), '4490', into.stream)
+    assert.deepEqual(into.bytes(), MEDIA)
     assert.equal(dl.size, MEDIA.length)
+    assert.equal(dl.sha256, createHash('sha256').update(MEDIA).digest('hex'))
     assert.equal(last().auth, `Bearer ${TOKEN}`, 'the media URL needs the token too')
-    await assert.rejects(cloud.downloadMedia(creds(), 'bad'), (e: ProviderError) => e.code === 'provider_unavailable')
+    await assert.rejects(cloud.downloadMedia(creds(), 'bad', sink().stream), (e: ProviderError) => e.code === 'provider_unavailable' && /sha256/.test(e.message))
   })
 
   test('numbers: info, register, subscribe', async () => {

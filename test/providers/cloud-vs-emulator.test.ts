@@ -2,6 +2,7 @@
 // numbers, the signed webhooks coming back (verified and parsed by the adapter), and the typed errors.
 import { afterAll, beforeAll, describe, test } from 'vitest'
 import assert from 'node:assert/strict'
+import { Writable } from 'node:stream'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js'
@@ -99,7 +100,9 @@ describe('Cloud adapter against the emulator', () => {
     assert.equal(m.content.type, 'image')
     const mediaId = m.content.type === 'image' ? m.content.mediaId : null
     assert.ok(mediaId)
-    const file = await cloud.downloadMedia(creds, mediaId)
+    let bytes = 0
+    const file = await cloud.downloadMedia(creds, mediaId, new Writable({ write: (chunk: Buffer, _enc, done) => { bytes += chunk.length; done() } }))
+    assert.equal(bytes, file.size)
     assert.equal(file.mimeType, 'image/png')
     assert.ok(file.size > 0)
   })

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream'
 // The Cloud API adapter: WhatsAppProvider over Meta's Graph API (or the emulator, which answers the
 // same paths). Stateless apart from its options, so one instance serves every number.
 import type {
@@ -84,8 +85,8 @@ export class CloudProvider implements WhatsAppProvider {
     return getMediaInfo(creds, mediaId, this.http)
   }
 
-  downloadMedia(creds: NumberCredentials, mediaId: string): Promise<DownloadedMedia> {
-    return downloadMedia(creds, mediaId, this.media)
+  downloadMedia(creds: NumberCredentials, mediaId: string, into: Writable): Promise<DownloadedMedia> {
+    return downloadMedia(creds, mediaId, into, this.media)
   }
 
   async getNumberInfo(creds: NumberCredentials): Promise<NumberInfo> {

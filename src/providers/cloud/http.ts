@@ -1,6 +1,9 @@
 // The one place that talks HTTP to the Graph API. The token travels only in the Authorization header
 // (never in a URL, so it cannot end up in access logs or error messages), the version and base URL come
 // from the number's credentials, and every call has a deadline.
+import { createHash, type Hash } from 'node:crypto'
+import { Readable, Transform, type Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { request as undiciRequest } from 'undici'
 import type { NumberCredentials } from '../port.js'
 import { classifyMetaError, failureFromResponse, unavailableError } from './errors.js'
@@ -62,24 +65,49 @@ export async function graphJson(creds: NumberCredentials, call: GraphCall, opts:
   return parsed
 }
 
-/** Downloads bytes from a URL Meta handed us (media), with the same auth, deadline and error mapping. */
-export async function graphBytes(creds: NumberCredentials, url: string, opts: HttpOptions & { maxBytes: number }): Promise<{ bytes: Uint8Array; contentType: string | null }> {
+/**
+ * Streams a file from a URL Meta handed us (media) into `into`, with the same auth, deadline and error
+ * mapping; hashes and counts it on the way, and stops past `maxBytes`.
+ */
+export async function graphDownload(
+  creds: NumberCredentials,
+  url: string,
+  into: Writable,
+  opts: HttpOptions & { maxBytes: number },
+): Promise<{ contentType: string | null; size: number; sha256: Hash }> {
   const res = await request(new URL(url), { method: 'GET', headers: { authorization: `Bearer ${creds.accessToken}` } }, opts)
   if (!res.response.ok) {
     const parsed = parseJson(await readText(res.response, res.signal, opts))
     throw classifyMetaError(failureFromResponse(res.response.status, parsed, res.response.headers.get('retry-after')))
   }
+  const tooLarge = () => classifyMetaError({ httpStatus: res.response.status, metaCode: null, message: `The media is larger than ${opts.maxBytes} bytes.` })
   const declared = Number(res.response.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > opts.maxBytes) {
     await res.response.body?.cancel()
-    throw classifyMetaError({ httpStatus: res.response.status, metaCode: null, message: `The media is larger than ${opts.maxBytes} bytes.` })
+    throw tooLarge()
   }
+  const sha256 = createHash('sha256')
+  let size = 0
+  let over = false
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length
+      if (size > opts.maxBytes) {
+        over = true
+        return done(new Error('too large'))
+      }
+      sha256.update(chunk)
+      done(null, chunk)
+    },
+  })
   try {
-    const buf = new Uint8Array(await res.response.arrayBuffer())
-    return { bytes: buf, contentType: res.response.headers.get('content-type') }
+    if (!res.response.body) into.end()
+    else await pipeline(Readable.fromWeb(res.response.body as import('node:stream/web').ReadableStream), meter, into)
   } catch (err) {
+    if (over) throw tooLarge()
     throw toUnavailable(err, res.signal, opts)
   }
+  return { contentType: res.response.headers.get('content-type'), size, sha256 }
 }
 
 async function request(url: URL, init: { method: string; headers: Record<string, string>; body?: string | FormData }, opts: HttpOptions): Promise<{ response: Response; signal: AbortSignal }> {

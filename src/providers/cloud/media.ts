@@ -1,10 +1,10 @@
 // Media: upload (multipart, as Meta requires), look-up, and download through the short-lived URL.
-import { createHash } from 'node:crypto'
+import type { Writable } from 'node:stream'
 import type { DownloadedMedia, MediaInfo, MediaUpload, NumberCredentials } from '../port.js'
 import { classifyMetaError } from './errors.js'
-import { graphBytes, graphJson, type HttpOptions } from './http.js'
+import { graphDownload, graphJson, type HttpOptions } from './http.js'
 
-/** Meta's largest media (documents) is 100 MB; refuse anything bigger rather than buffer it. */
+/** Meta's largest media (documents) is 100 MB; refuse anything bigger. */
 export const MAX_MEDIA_BYTES = 100 * 1024 * 1024
 
 export async function uploadMedia(creds: NumberCredentials, file: MediaUpload, opts: HttpOptions): Promise<{ mediaId: string }> {
@@ -37,22 +37,19 @@ export async function getMediaInfo(creds: NumberCredentials, mediaId: string, op
   }
 }
 
-export async function downloadMedia(creds: NumberCredentials, mediaId: string, opts: HttpOptions): Promise<DownloadedMedia> {
+export async function downloadMedia(creds: NumberCredentials, mediaId: string, into: Writable, opts: HttpOptions): Promise<DownloadedMedia> {
   const info = await getMediaInfo(creds, mediaId, opts)
-  const { bytes, contentType } = await graphBytes(creds, info.url, { ...opts, maxBytes: MAX_MEDIA_BYTES })
-  if (info.sha256) {
-    // Meta documents sha256 as hex of the file; a mismatch means a truncated or swapped download.
-    const actual = createHash('sha256').update(bytes).digest('hex')
-    const b64 = createHash('sha256').update(bytes).digest('base64')
-    if (actual !== info.sha256.toLowerCase() && b64 !== info.sha256) {
-      throw classifyMetaError({ httpStatus: 502, metaCode: null, message: 'The downloaded media does not match its sha256.' })
-    }
+  const got = await graphDownload(creds, info.url, into, { ...opts, maxBytes: MAX_MEDIA_BYTES })
+  const hex = got.sha256.digest('hex')
+  // Meta documents sha256 as hex of the file (base64 is accepted too); a mismatch means a truncated or
+  // swapped download.
+  if (info.sha256 && hex !== info.sha256.toLowerCase() && Buffer.from(hex, 'hex').toString('base64') !== info.sha256) {
+    throw classifyMetaError({ httpStatus: 502, metaCode: null, message: 'The downloaded media does not match its sha256.' })
   }
   return {
-    bytes,
-    mimeType: info.mimeType !== 'application/octet-stream' ? info.mimeType : (contentType ?? info.mimeType),
-    ...(info.sha256 ? { sha256: info.sha256 } : {}),
-    size: bytes.byteLength,
+    mimeType: info.mimeType !== 'application/octet-stream' ? info.mimeType : (got.contentType ?? info.mimeType),
+    sha256: hex,
+    size: got.size,
   }
 }
 
