@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import autocannon from 'autocannon'
 import pg from 'pg'
 
 // Shared by the benchmarks: a real `switchboard start` in a child process (so its memory is its own),
@@ -243,4 +244,49 @@ export async function startEmulatorProcess(config: Record<string, unknown>): Pro
     },
     stop: () => stopChild(child),
   }
+}
+
+export interface PostLoad {
+  /** Requests answered with another status than `expect` (the first three are printed). */
+  refused: number
+  seconds: number
+  p50: number
+  p99: number
+}
+
+/**
+ * `amount` authenticated JSON POSTs over `connections` connections; `request(i)` gives the i-th path
+ * and body. autocannon, not fetch: the load generator shares the machine's two cores with the server,
+ * and fetch costs it several times more CPU per request.
+ */
+export async function postLoad(opts: {
+  url: string
+  apiKey: string
+  connections: number
+  amount: number
+  expect: number
+  label: string
+  request: (i: number) => { path: string; body: unknown }
+}): Promise<PostLoad> {
+  let next = 0
+  let refused = 0
+  const t0 = performance.now()
+  const r = await autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    amount: opts.amount,
+    timeout: 60,
+    requests: [{
+      method: 'POST',
+      setupRequest: (req) => {
+        const { path, body } = opts.request(next++)
+        return { ...req, path, headers: { authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }
+      },
+      onResponse: (status: number, body: string) => {
+        if (status === opts.expect) return
+        if (refused++ < 3) console.log(`${opts.label} refused: ${status} ${body}`)
+      },
+    }],
+  })
+  return { refused, seconds: (performance.now() - t0) / 1000, p50: r.latency.p50, p99: r.latency.p99 }
 }

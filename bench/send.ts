@@ -1,6 +1,5 @@
-import autocannon from 'autocannon'
 import pg from 'pg'
-import { benchDatabase, benchEmulatorConfig, cli, connectLine, cpuSeconds, percentile, peakRssMiB, startEmulatorProcess, startServerProcess } from './lib.js'
+import { benchDatabase, benchEmulatorConfig, cli, connectLine, cpuSeconds, percentile, peakRssMiB, postLoad, startEmulatorProcess, startServerProcess } from './lib.js'
 
 // Sends through the API until the emulator's status webhooks say `delivered`.
 //
@@ -106,33 +105,15 @@ try {
   const cpu0 = cpuSeconds(server.pid)
   const emuCpu0 = cpuSeconds(emu.pid)
   const benchCpu0 = process.cpuUsage()
-  let next = 0
-  let refused = 0
-  const acceptStart = Date.now()
-  // autocannon, not fetch: the load generator shares this machine's two cores with the server, and
-  // fetch costs it several times more CPU per request.
-  await autocannon({
+  const { refused, seconds: acceptSeconds } = await postLoad({
     url: server.url,
+    apiKey: init.api_key,
     connections: CLIENTS,
     amount: total,
-    timeout: 60,
-    requests: [{
-      method: 'POST',
-      setupRequest: (req) => {
-        const i = next++
-        return {
-          ...req,
-          path: `/v1/messaging/conversations/${convIds[i % convIds.length]}/messages`,
-          headers: { authorization: `Bearer ${init.api_key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ text: `bench message ${i}` }),
-        }
-      },
-      onResponse: (status: number) => {
-        if (status !== 201) refused++
-      },
-    }],
+    expect: 201,
+    label: 'bench:send',
+    request: (i) => ({ path: `/v1/messaging/conversations/${convIds[i % convIds.length]}/messages`, body: { text: `bench message ${i}` } }),
   })
-  const acceptSeconds = (Date.now() - acceptStart) / 1000
   const acceptedPerS = (total - refused) / acceptSeconds
   const bc = process.cpuUsage(benchCpu0)
   log(`accepted ${total - refused} in ${acceptSeconds.toFixed(1)} s: ${Math.round(acceptedPerS)}/s (${refused} refused); ` +

@@ -1,7 +1,6 @@
-import autocannon from 'autocannon'
 import { sql } from 'drizzle-orm'
 import { openDatabase } from '../src/store/db.js'
-import { benchDatabase, benchEmulatorConfig, cli, connectLine, cpuSeconds, peakRssMiB, startEmulatorProcess, startServerProcess, type BenchDb } from './lib.js'
+import { benchDatabase, benchEmulatorConfig, cli, connectLine, cpuSeconds, peakRssMiB, postLoad, startEmulatorProcess, startServerProcess, type BenchDb } from './lib.js'
 
 // Template sends through the API (POST /v1/messaging/messages/template), the call an integration makes
 // for order updates and reminders: each names a phone, and the contact and conversation are created
@@ -48,41 +47,22 @@ interface PhaseResult {
 }
 
 async function phase(count: number, phone: (i: number) => string): Promise<PhaseResult> {
-  let next = 0
-  let refused = 0
-  let shown = 0
   const cpu0 = cpuSeconds(server.pid)
-  const t0 = performance.now()
-  const r = await autocannon({
+  const r = await postLoad({
     url: server.url,
+    apiKey: init.api_key,
     connections: CLIENTS,
     amount: count,
-    timeout: 60,
-    requests: [{
-      method: 'POST',
-      setupRequest: (req) => {
-        const i = next++
-        return {
-          ...req,
-          path: '/v1/messaging/messages/template',
-          headers: { authorization: `Bearer ${init.api_key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ phone: phone(i), template_key: 'order_update', variables: { order_id: `B-${i}` } }),
-        }
-      },
-      onResponse: (status: number, body: string) => {
-        if (status === 201) return
-        refused++
-        if (shown++ < 3) log(`refused: ${status} ${body}`)
-      },
-    }],
+    expect: 201,
+    label: 'bench:template',
+    request: (i) => ({ path: '/v1/messaging/messages/template', body: { phone: phone(i), template_key: 'order_update', variables: { order_id: `B-${i}` } } }),
   })
-  const secs = (performance.now() - t0) / 1000
   return {
-    accepted: count - refused,
-    refused,
-    perS: Math.round((count - refused) / secs),
-    p50: r.latency.p50,
-    p99: r.latency.p99,
+    accepted: count - r.refused,
+    refused: r.refused,
+    perS: Math.round((count - r.refused) / r.seconds),
+    p50: r.p50,
+    p99: r.p99,
     serverCpuMsPerSend: Math.round(((cpuSeconds(server.pid) - cpu0) * 1e6) / count) / 1000,
   }
 }

@@ -2,6 +2,7 @@ import type { Conversation } from '../services/conversations.js'
 import type { Contact } from '../services/contacts.js'
 import type { MessageRow } from '../store/messages.js'
 import type { TemplateRow } from '../store/templates.js'
+import { contactWire } from '../shared/contact-wire.js'
 
 // Compact shapes for agents: ids, statuses and the window, without the API envelope or noise.
 
@@ -36,18 +37,10 @@ export function compactMessage(m: MessageRow) {
   }
 }
 
+/** The contact wire shape without timestamps and opt-out history: what an agent needs to act. */
 export function compactContact(c: Contact) {
-  return {
-    id: c.id,
-    phone: c.phone,
-    name: c.name,
-    first_name: c.firstName,
-    last_name: c.lastName,
-    email: c.email,
-    tags: c.tags,
-    fields: c.fields,
-    opted_out: c.optedOut,
-  }
+  const { id, phone, name, first_name, last_name, email, tags, fields, opted_out } = contactWire(c)
+  return { id, phone, name, first_name, last_name, email, tags, fields, opted_out }
 }
 
 export function compactTemplate(t: TemplateRow) {

@@ -12,7 +12,7 @@ import { fieldDefs, validateFieldValues } from './contact-fields.js'
 import type { Deps } from './deps.js'
 import { groupCommit, perStore } from './group-commit.js'
 import { checkTagName, ensureTags } from './tags.js'
-import { emitEvents, subscribersOf, type EventInput } from './events.js'
+import { emitEvents, listensFor, subscribersOf, type EventInput } from './events.js'
 import { contactWire } from '../shared/contact-wire.js'
 
 export type Contact = ContactRow & { tags: string[] }
@@ -286,7 +286,7 @@ export async function findOrCreateContactByPhone(
   const phone = phoneOrThrow(cmd.phone)
   const row = { id: newId(), businessId: cmd.businessId, phone, name: cmd.name?.trim() || null, at: deps.clock() }
   const subs = await subscribersOf(deps.store, [cmd.businessId])
-  if (!subs.some((s) => s.events.includes('contact.created') || s.events.includes('*'))) return deps.store.contacts.findOrCreateByPhone(row)
+  if (!listensFor(subs, cmd.businessId, 'contact.created')) return deps.store.contacts.findOrCreateByPhone(row)
   return deps.store.tx(async (store) => {
     const r = await store.contacts.findOrCreateByPhone(row)
     if (r.created) await emitEvents(store, [contactCreated(r.contact, row.at)], subs)
@@ -300,9 +300,6 @@ export interface Recipient {
   conversationId: string | null
 }
 
-const wantsContactCreated = (subs: Array<{ businessId: string; events: string[] }>, businessId: string) =>
-  subs.some((s) => s.businessId === businessId && (s.events.includes('contact.created') || s.events.includes('*')))
-
 /** Recipients of a batch in one statement, and contact.created committed with it for businesses that listen. */
 async function ensureRecipientBatch(deps: Deps, items: RecipientWanted[]): Promise<Array<Recipient | null>> {
   const at = deps.clock()
@@ -312,10 +309,10 @@ async function ensureRecipientBatch(deps: Deps, items: RecipientWanted[]): Promi
   // the next statement sees it.
   for (let attempt = 0; attempt < 3 && found.size < items.length; attempt++) {
     const ask = items.filter((i) => !found.has(i.key))
-    const rows = ask.some((i) => wantsContactCreated(subs, i.businessId))
+    const rows = ask.some((i) => listensFor(subs, i.businessId, 'contact.created'))
       ? await deps.store.tx(async (store) => {
           const r = await store.contacts.ensureRecipients(ask, at)
-          const created = new Map(r.filter((x) => x.contactCreated && wantsContactCreated(subs, x.contact.businessId)).map((x) => [x.contact.id, x.contact]))
+          const created = new Map(r.filter((x) => x.contactCreated && listensFor(subs, x.contact.businessId, 'contact.created')).map((x) => [x.contact.id, x.contact]))
           await emitEvents(store, [...created.values()].map((c) => contactCreated(c, at)), subs)
           return r
         })

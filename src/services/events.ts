@@ -29,6 +29,13 @@ export interface EventInput {
 
 type Subscriber = { id: string; businessId: string; events: string[] }
 
+/** Whether an endpoint of the business receives events of this type ('*' subscribes to all). */
+export function listensFor(subs: Subscriber[], businessId: string, type: string): boolean {
+  return subs.some((s) => receives(s, businessId, type))
+}
+
+const receives = (s: Subscriber, businessId: string, type: string) => s.businessId === businessId && (s.events.includes(type) || s.events.includes('*'))
+
 // Whether a business has any enabled endpoint, cached briefly: the hot ingest path asks on every POST.
 // A change to an endpoint clears the cache in every process (see announced-cache.ts); the short
 // expiry is only a backstop.
@@ -58,7 +65,7 @@ export async function emitEvents(repos: Pick<Repositories, 'webhooks'>, list: Ev
   const evs: Array<EventInput & { id: string }> = []
   const deliveries: Array<{ id: string; endpointId: string; eventId: string; at: Date }> = []
   for (const e of list) {
-    const targets = subs.filter((s) => s.businessId === e.businessId && (s.events.includes(e.type) || s.events.includes('*')))
+    const targets = subs.filter((s) => receives(s, e.businessId, e.type))
     if (targets.length === 0) continue
     const id = newId()
     evs.push({ ...e, id })

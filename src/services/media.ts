@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { NotFoundError, TooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors.js'
 import { isUuid, newId } from '../domain/ids.js'
 import type { MediaRow } from '../store/media.js'
@@ -88,7 +88,7 @@ export async function uploadMedia(
     createdAt: deps.clock(),
   })
   // Keep the bytes: the business will likely look at what it sent, and the provider's copy expires.
-  await cache(deps, row.id, file.bytes).catch((err) => deps.log.warn({ err, media_id: row.id }, 'could not cache uploaded media'))
+  await intoCache(deps, row.id, (tmp) => writeFile(tmp, file.bytes)).catch((err) => deps.log.warn({ err, media_id: row.id }, 'could not cache uploaded media'))
   return row
 }
 
@@ -117,17 +117,12 @@ export async function mediaContent(deps: Deps, businessId: string, id: string): 
   if (!m.providerMediaId) throw notFound(id)
   const number = await deps.store.numbers.get(businessId, m.numberId)
   if (!number) throw notFound(id)
-  // Streamed to a temporary name and renamed, so a reader never sees half a file, and no download is
-  // held whole in memory (documents weigh up to 100 MB).
-  const dir = join(deps.config.dataDir, 'media')
-  await mkdir(dir, { recursive: true })
-  const tmp = join(dir, `${m.id}.${process.pid}.${newId()}.tmp`)
+  // Streamed to disk: no download is held whole in memory (documents weigh up to 100 MB).
+  const providerMediaId = m.providerMediaId
   let file
   try {
-    file = await deps.providers.for(number).downloadMedia(credentialsFor(deps, number), m.providerMediaId, createWriteStream(tmp))
-    await rename(tmp, path)
+    file = await intoCache(deps, m.id, (tmp) => deps.providers.for(number).downloadMedia(credentialsFor(deps, number), providerMediaId, createWriteStream(tmp)))
   } catch (err) {
-    await rm(tmp, { force: true })
     await noteProviderError(deps, number.id, err)
     throw err
   }
@@ -139,11 +134,20 @@ function cachePath(deps: Deps, id: string): string {
   return join(deps.config.dataDir, 'media', id)
 }
 
-/** Written to a temporary name and renamed, so a reader never sees half a file. */
-async function cache(deps: Deps, id: string, bytes: Uint8Array): Promise<void> {
-  const dir = join(deps.config.dataDir, 'media')
-  await mkdir(dir, { recursive: true })
-  const tmp = join(dir, `${id}.${process.pid}.tmp`)
-  await writeFile(tmp, bytes)
-  await rename(tmp, join(dir, id))
+/**
+ * A file enters the cache under a temporary name that `write` fills, and is renamed once whole, so a
+ * reader never sees half a file; a failed write leaves nothing behind.
+ */
+async function intoCache<T>(deps: Deps, id: string, write: (tmpPath: string) => Promise<T>): Promise<T> {
+  const path = cachePath(deps, id)
+  await mkdir(dirname(path), { recursive: true })
+  const tmp = `${path}.${process.pid}.${newId()}.tmp`
+  try {
+    const out = await write(tmp)
+    await rename(tmp, path)
+    return out
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
 }

@@ -192,14 +192,15 @@ export async function syncTemplates(deps: Deps, businessId: string, numberId?: s
 // ------------------------------------------------------------------------------------------------
 // Sending
 
-/** An approved template of the number, or the error that says why it cannot be used. */
-// Every template send looks its template up by name: group-committed, a burst costs one query.
+// Every template send looks its template up by name: group-committed, a burst costs one query. The
+// lookup key is "<number id> <name>" (a uuid has no space).
+const nameKey = (numberId: string, name: string) => `${numberId} ${name}`
 const nameLookups = perStore((deps) =>
   groupLookup<TemplateRow[]>(async (keys) => {
-    const rows = await deps.store.templates.byNames(keys.map((k) => ({ numberId: k.slice(0, k.indexOf('\n')), name: k.slice(k.indexOf('\n') + 1) })))
+    const rows = await deps.store.templates.byNames(keys.map((k) => ({ numberId: k.slice(0, 36), name: k.slice(37) })))
     const found = new Map<string, TemplateRow[]>()
     for (const t of rows) {
-      const k = `${t.numberId}\n${t.name}`
+      const k = nameKey(t.numberId, t.name)
       found.set(k, [...(found.get(k) ?? []), t])
     }
     return found
@@ -211,7 +212,7 @@ const nameLookups = perStore((deps) =>
  * `template_not_found`, or 400 when several languages exist and none was given.
  */
 export async function templateByKey(deps: Deps, numberId: string, key: string, language?: string): Promise<TemplateRow> {
-  const all = (await nameLookups(deps)(`${numberId}\n${key}`)) ?? []
+  const all = (await nameLookups(deps)(nameKey(numberId, key))) ?? []
   if (all.length === 0) {
     throw new NotFoundError(
       'template_not_found',

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { readdirSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { test } from 'vitest'
 import { forEachDatabase, useTestApp } from '../helpers/harness.js'
 import { connectEmulatorNumber, customerWrites, waitFor, useEmulator } from '../helpers/whatsapp.js'
@@ -76,5 +80,41 @@ forEachDatabase('media', (kind) => {
     assert.match(r400.body.message, /"file" field/)
     const reader = await t().keyWith(a.businessId, ['messaging:messages:read'])
     assert.equal((await t().request('POST', '/v1/media', { key: reader, raw: ok.raw, headers: { 'content-type': ok.contentType } })).status, 403)
+  })
+
+  test('a download that does not match its sha256 is refused with a message, and nothing is cached', async () => {
+    const a = await t().seedBusiness('A')
+    const num = await connectEmulatorNumber(t(), emu(), a.businessId)
+    const sent = await customerWrites(emu(), num, '+14155550142', { type: 'image', data_base64: PNG.toString('base64'), mime_type: 'image/png' })
+    const msg = await waitFor(async () => (await rows<{ payload: { media_id: string } }>(t(), sql`SELECT payload FROM messages WHERE provider_message_id = ${sent.wamid}`))[0], 5000, 'message')
+    // A Graph API whose media look-up promises other bytes than its download serves (a truncated or
+    // swapped file).
+    const graph = createServer((req, res) => {
+      if (req.url?.startsWith('/file')) return void res.writeHead(200, { 'content-type': 'image/png' }).end(PNG)
+      const base = `http://127.0.0.1:${(graph.address() as AddressInfo).port}`
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+        messaging_product: 'whatsapp', url: `${base}/file`, mime_type: 'image/png', sha256: 'ab'.repeat(32), file_size: String(PNG.length), id: sent.media_id,
+      }))
+    })
+    await new Promise<void>((r) => graph.listen(0, '127.0.0.1', r))
+    try {
+      const moved = await t().request('PATCH', `/v1/numbers/${num.numberId}`, { key: a.apiKey, body: { graph_base_url: `http://127.0.0.1:${(graph.address() as AddressInfo).port}` } })
+      assert.equal(moved.status, 200, JSON.stringify(moved.body))
+      const res = await t().request('GET', `/v1/media/${msg.payload.media_id}`, { key: a.apiKey })
+      assert.equal(res.status, 502)
+      assert.equal(res.body.error.code, 'provider_unavailable')
+      assert.match(res.body.message, /does not match its sha256/)
+      const dir = join(t().deps.config.dataDir, 'media')
+      const left = (() => {
+        try {
+          return readdirSync(dir).filter((f) => f.startsWith(msg.payload.media_id))
+        } catch {
+          return []
+        }
+      })()
+      assert.deepEqual(left, [])
+    } finally {
+      graph.close()
+    }
   })
 })

@@ -4,6 +4,8 @@
 import { createHash, type Hash } from 'node:crypto'
 import { Readable, Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+// fetch's body is the DOM ReadableStream type; Readable.fromWeb wants node's (the same object at run time).
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { request as undiciRequest } from 'undici'
 import type { NumberCredentials } from '../port.js'
 import { classifyMetaError, failureFromResponse, unavailableError } from './errors.js'
@@ -102,7 +104,7 @@ export async function graphDownload(
   })
   try {
     if (!res.response.body) into.end()
-    else await pipeline(Readable.fromWeb(res.response.body as import('node:stream/web').ReadableStream), meter, into)
+    else await pipeline(Readable.fromWeb(res.response.body as WebReadableStream), meter, into)
   } catch (err) {
     if (over) throw tooLarge()
     throw toUnavailable(err, res.signal, opts)
